@@ -1,0 +1,113 @@
+"""The project's Rasa NLU components: text normalisation (first) and the FAQ-topic fallback (last)."""
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    ENTITY_ATTRIBUTE_END,
+    ENTITY_ATTRIBUTE_START,
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
+from rasa.nlu.constants import RESPONSE_SELECTOR_PREDICTION_KEY, RESPONSE_SELECTOR_PROPERTY_NAME
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+# Imported for its side effect: registers the jieba tokenizer so SpacyNLP can load the pipeline.
+import chinese_nlp.spacy_pipeline  # noqa: F401
+from chinese_nlp.normalizer import normalize
+
+COMMAND_PREFIX = "/"
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER], is_trainable=False)
+class TextNormalizer(GraphComponent):
+    """Traditional → Simplified, full → half width, grouped digits, obfuscations and typos."""
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "TextNormalizer":
+        return cls()
+
+    @staticmethod
+    def _normalize_message(message: Message) -> None:
+        text = message.get(TEXT)
+        if not text or text.startswith(COMMAND_PREFIX):
+            return
+        normalized = normalize(text)
+        if normalized.text == text:
+            return
+        # Move annotated entities onto the normalised text (training data only has them).
+        for entity in message.get(ENTITIES) or []:
+            start, end = normalized.span_from_original(
+                entity[ENTITY_ATTRIBUTE_START], entity[ENTITY_ATTRIBUTE_END]
+            )
+            entity[ENTITY_ATTRIBUTE_START], entity[ENTITY_ATTRIBUTE_END] = start, end
+        message.set(TEXT, normalized.text)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        for example in training_data.training_examples:
+            self._normalize_message(example)
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            self._normalize_message(message)
+        return messages
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class FaqTopicFallback(GraphComponent):
+    """Falls back when the question is clearly a policy question but its topic is not.
+
+    FallbackClassifier only sees the intent (`faq`); the response selector's own confidence says
+    which topic. Below `threshold` the merchant is asked which topic they meant instead of
+    getting a possibly wrong policy answer. Place after ResponseSelector and FallbackClassifier.
+    """
+
+    @staticmethod
+    def get_default_config() -> Dict[str, Any]:
+        return {"retrieval_intent": "faq", "threshold": 0.3}
+
+    def __init__(self, config: Dict[str, Any]) -> None:
+        self._intent = config["retrieval_intent"]
+        self._threshold = config["threshold"]
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "FaqTopicFallback":
+        return cls({**cls.get_default_config(), **config})
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            intent = message.get(INTENT) or {}
+            if intent.get(INTENT_NAME_KEY) != self._intent:
+                continue
+            selected = (message.get(RESPONSE_SELECTOR_PROPERTY_NAME) or {}).get(self._intent, {})
+            confidence = selected.get(RESPONSE_SELECTOR_PREDICTION_KEY, {}).get(PREDICTED_CONFIDENCE_KEY, 0.0)
+            if confidence >= self._threshold:
+                continue
+            fallback = {INTENT_NAME_KEY: DEFAULT_NLU_FALLBACK_INTENT_NAME, PREDICTED_CONFIDENCE_KEY: 1 - confidence}
+            message.set(INTENT, fallback, add_to_output=True)
+            ranking = message.get(INTENT_RANKING_KEY) or []
+            message.set(INTENT_RANKING_KEY, [fallback, *ranking], add_to_output=True)
+        return messages

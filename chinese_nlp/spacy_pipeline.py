@@ -1,0 +1,127 @@
+"""The project's own spaCy `zh` pipeline: a jieba tokenizer with a domain dictionary and an
+entity_ruler for the structured entities (phone, merchant_no, terminal_sn, ticket_no).
+
+Build it with `python -m chinese_nlp.spacy_pipeline OUTPUT_DIR`. Importing this module registers
+the tokenizer with spaCy, which `spacy.load` needs; the Rasa normaliser component imports it.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+import sys
+from pathlib import Path
+from typing import Iterable, List, Optional
+
+import jieba
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc, Token
+from spacy.util import get_words_and_spaces
+
+PIPELINE_NAME = "zhuxiao_zh"
+USER_DICT = Path(__file__).with_name("userdict.txt")
+ENTITY_LABELS = ("phone", "merchant_no", "terminal_sn", "ticket_no")
+
+# Words after which a run of letters and digits is a terminal serial number.
+SERIAL_KEYWORDS = {"机身号", "序列号", "终端号", "sn", "编号"}
+# What may stand between such a keyword and the serial ("机身号：是 WP1234…").
+SERIAL_SEPARATORS = {":", "：", "是", "为", "=", "号", "-", "/"}
+_SERIAL_PREFIX = re.compile(r"^(SN|S/N)(?=[A-Za-z0-9]{8,20}$)(?=.*\d)", re.I)
+
+ENTITY_PATTERNS = [
+    {"label": "ticket_no", "pattern": [{"TEXT": {"REGEX": r"^ZX\d{12}$"}}]},
+    {"label": "terminal_sn", "pattern": [
+        {"TEXT": {"REGEX": r"^(?=[A-Za-z]*\d)[A-Za-z0-9]{8,20}$"}, "_": {"follows_serial_keyword": True}},
+    ]},
+    {"label": "phone", "pattern": [
+        {"TEXT": {"REGEX": r"^1[3-9]\d{9}$"}, "_": {"follows_serial_keyword": False}},
+    ]},
+    {"label": "merchant_no", "pattern": [
+        {"TEXT": {"REGEX": r"^\d{15}$"}, "_": {"follows_serial_keyword": False}},
+    ]},
+]
+
+jieba.setLogLevel(logging.WARNING)
+
+
+def _follows_serial_keyword(token: Token) -> bool:
+    doc = token.doc
+    i = token.i - 1
+    while i >= 0 and (doc[i].is_space or doc[i].text in SERIAL_SEPARATORS) and token.i - i <= 3:
+        i -= 1
+    return i >= 0 and doc[i].text.lower() in SERIAL_KEYWORDS
+
+
+if not Token.has_extension("follows_serial_keyword"):
+    Token.set_extension("follows_serial_keyword", getter=_follows_serial_keyword)
+
+
+class JiebaTokenizer:
+    """jieba segmentation with the domain dictionary; splits "SN12345678" into "SN" + serial."""
+
+    def __init__(self, vocab, user_dict: Path = USER_DICT) -> None:
+        self.vocab = vocab
+        self._load(user_dict)
+
+    def _load(self, user_dict: Path) -> None:
+        self._user_dict_text = Path(user_dict).read_text(encoding="utf-8")
+        self._jieba = jieba.Tokenizer()
+        self._jieba.load_userdict(str(user_dict))
+
+    def _words(self, text: str) -> Iterable[str]:
+        for word in self._jieba.cut(text, HMM=True):
+            prefix = _SERIAL_PREFIX.match(word)
+            if prefix:
+                yield prefix.group(1)
+                yield word[prefix.end():]
+            else:
+                yield word
+
+    def __call__(self, text: str) -> Doc:
+        words = [w for w in self._words(text) if w]
+        words, spaces = get_words_and_spaces(words, text)
+        return Doc(self.vocab, words=words, spaces=spaces)
+
+    def to_disk(self, path, *, exclude: Iterable[str] = ()) -> None:
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        (path / "userdict.txt").write_text(self._user_dict_text, encoding="utf-8")
+
+    def from_disk(self, path, *, exclude: Iterable[str] = ()) -> "JiebaTokenizer":
+        self._load(Path(path) / "userdict.txt")
+        return self
+
+
+@spacy.registry.tokenizers("zhuxiao.jieba_tokenizer.v1")
+def create_jieba_tokenizer():
+    def make(nlp: Language) -> JiebaTokenizer:
+        return JiebaTokenizer(nlp.vocab)
+
+    return make
+
+
+def build(output_dir: Path) -> Language:
+    nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"@tokenizers": "zhuxiao.jieba_tokenizer.v1"}}})
+    nlp.meta["name"] = PIPELINE_NAME
+    nlp.meta["version"] = "1.0.0"
+    nlp.meta["description"] = "jieba + domain dictionary + entity_ruler for 注销助手"
+    ruler = nlp.add_pipe("entity_ruler", config={"validate": True})
+    ruler.add_patterns(ENTITY_PATTERNS)
+    output_dir = Path(output_dir)
+    if output_dir.exists():
+        shutil.rmtree(output_dir)
+    output_dir.parent.mkdir(parents=True, exist_ok=True)
+    nlp.to_disk(output_dir)
+    return nlp
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    output = Path(args[0] if args else "build/spacy_zh")
+    build(output)
+    print(f"spaCy pipeline {PIPELINE_NAME} written to {output}")
+
+
+if __name__ == "__main__":
+    main()

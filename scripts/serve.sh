@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Starts the action server and the Rasa server; stopping this script (Ctrl-C) stops both.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+: "${ACTION_PORT:=5055}" "${RASA_PORT:=5005}" "${MODEL:=models/current.tar.gz}"
+
+.venv/bin/rasa run actions --actions actions --port "$ACTION_PORT" &
+action_pid=$!
+trap 'kill "$action_pid" 2>/dev/null || true' EXIT INT TERM
+
+echo "注销助手: REST channel on http://localhost:${RASA_PORT}/webhooks/rest/webhook"
+.venv/bin/rasa run --model "$MODEL" --port "$RASA_PORT" --endpoints endpoints.yml \
+  --credentials credentials.yml

@@ -1,0 +1,84 @@
+"""Conversations over the REST channel against the real Rasa server and action server."""
+import uuid
+
+import pytest
+
+from actions.faq_topics import FAQ_TOPICS
+from tests.conftest import PROJECT, response_texts
+
+UNCLEAR = [line for line in (PROJECT / "tests" / "nlu" / "unclear.txt").read_text(encoding="utf-8").splitlines()
+           if line and not line.startswith("#")]
+FAQ_TITLES = {topic.title: key for key, topic in FAQ_TOPICS.items()}
+
+
+def sender() -> str:
+    return f"test-{uuid.uuid4().hex[:12]}"
+
+
+def texts(messages):
+    return [m.get("text") for m in messages]
+
+
+@pytest.mark.parametrize("question", ["注销要收费吗", "註銷要收費嗎？", "注消pos机要交钱不", "ZHUXIAO 要手续费吗"])
+def test_fee_question_gets_the_fees_answer(rasa_stack, domain, question):
+    assert texts(rasa_stack.webhook(sender(), question)) == response_texts(domain, "utter_faq/policy_and_fees")
+
+
+def test_greeting_says_what_the_assistant_does_with_quick_replies(rasa_stack, domain):
+    [reply] = rasa_stack.webhook(sender(), "你好")
+    [greeting] = domain["responses"]["utter_greet"]
+    assert reply["text"] == greeting["text"]
+    assert [b["title"] for b in reply["buttons"]] == [b["title"] for b in greeting["buttons"]]
+
+
+def test_greeting_quick_replies_answer_their_topics(rasa_stack, domain):
+    for button in domain["responses"]["utter_greet"][0]["buttons"]:
+        if button["title"] in FAQ_TITLES:
+            key = FAQ_TITLES[button["title"]]
+            assert texts(rasa_stack.webhook(sender(), button["payload"])) == response_texts(domain, f"utter_faq/{key}")
+
+
+def test_out_of_scope_is_declined_politely(rasa_stack, domain):
+    assert texts(rasa_stack.webhook(sender(), "今天天气怎么样")) == response_texts(domain, "utter_out_of_scope")
+
+
+@pytest.fixture(scope="module")
+def unclear_messages(rasa_stack):
+    """Vague messages the current model is unsure of (it must be unsure of some)."""
+    found = [text for text in UNCLEAR if rasa_stack.parse(text)["intent"]["name"] == "nlu_fallback"]
+    assert len(found) >= 2, "the model is confident about every vague message: fallback cannot work"
+    return found
+
+
+def test_unsure_nlu_asks_which_topic_then_a_rephrase(rasa_stack, domain, unclear_messages):
+    conversation = sender()
+    [ask] = rasa_stack.webhook(conversation, unclear_messages[0])
+    assert ask["text"] == response_texts(domain, "utter_ask_affirmation")[0]
+    assert ask["buttons"][-1]["title"] == "都不是"
+    rephrase = rasa_stack.webhook(conversation, ask["buttons"][-1]["payload"])
+    assert texts(rephrase) == response_texts(domain, "utter_ask_rephrase")
+
+
+def test_not_understood_twice_then_offered_a_person(rasa_stack, domain, unclear_messages):
+    conversation = sender()
+    rasa_stack.webhook(conversation, unclear_messages[0])
+    give_up = rasa_stack.webhook(conversation, unclear_messages[1])
+    assert texts(give_up) == response_texts(domain, "utter_default")
+    assert "转人工" in give_up[0]["text"]
+
+
+def test_choosing_a_suggested_topic_answers_it(rasa_stack, domain, unclear_messages):
+    conversation = sender()
+    [ask] = rasa_stack.webhook(conversation, unclear_messages[0])
+    offered = [b for b in ask["buttons"] if b["title"] in FAQ_TITLES]
+    assert offered, ask
+    answer = texts(rasa_stack.webhook(conversation, offered[0]["payload"]))
+    key = FAQ_TITLES[offered[0]["title"]]
+    assert answer == response_texts(domain, f"utter_faq/{key}")
+
+
+@pytest.mark.parametrize("message", ["", "   ", "😀😀😀", "？？？", "注销" * 2000, "<script>alert(1)</script>"])
+def test_odd_input_still_gets_a_chinese_reply(rasa_stack, message):
+    replies = texts(rasa_stack.webhook(sender(), message))
+    assert replies, "the merchant must never be left in silence"
+    assert all(any("\u4e00" <= ch <= "\u9fff" for ch in text) for text in replies)

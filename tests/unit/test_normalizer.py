@@ -1,0 +1,63 @@
+"""The normaliser turns what merchants type into the text NLU was trained on."""
+import pytest
+
+from chinese_nlp.normalizer import normalize, normalize_text
+
+
+@pytest.mark.parametrize(
+    "typed, expected",
+    [
+        ("註銷隨行付機器要收費嗎", "注销随行付POS机要收费吗"),  # Traditional → Simplified
+        ("ＰＯＳ机注销？", "POS机注销?"),  # full width → half width
+        ("手机 139 1234 5678", "手机 13912345678"),  # grouped digits
+        ("电话139-1234-5678", "电话13912345678"),
+        ("+86 138 0013 8000", "13800138000"),
+        ("银行ka卡怎么解绑", "银行卡怎么解绑"),  # obfuscation from the policy article
+        ("结算KA解帮", "结算卡解绑"),
+        ("我要注消", "我要注销"),  # homophone typos
+        ("住销刷卡机", "注销POS机"),
+        ("zhuxiao 收款机", "注销 POS机"),  # pinyin
+        ("机子不用了", "POS机不用了"),
+        ("pos机注销", "POS机注销"),
+        ("查询zx202611270001", "查询ZX202611270001"),  # ticket prefix upper case
+        ("我 要 注 销", "我要注销"),
+        ("S/N QR5507781294", "SN QR5507781294"),  # stray spaces between Chinese characters
+    ],
+)
+def test_normalises_what_merchants_type(typed, expected):
+    assert normalize_text(typed) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["你是机器人吗", "商户号833581054110023", "2026年11月", "kakao", "机身号WP19283746501"],
+)
+def test_leaves_meaningful_text_alone(text):
+    assert normalize_text(text) == text
+
+
+def test_short_numbers_with_spaces_are_not_glued_together():
+    assert "12" not in normalize_text("第 1 台 和 第 2 台")
+    assert normalize_text("123 456") == "123 456"
+
+
+def test_entity_spans_follow_the_normalised_text():
+    typed = "我电话 139 1234 5678，谢谢"
+    start = typed.index("139")
+    end = typed.index("5678") + 4
+    result = normalize(typed)
+    new_start, new_end = result.span_from_original(start, end)
+    assert result.text[new_start:new_end] == "13912345678"
+
+
+def test_spans_after_a_changed_word_shift_correctly():
+    typed = "註銷機子 SN：WP19283746501"
+    start = typed.index("WP")
+    result = normalize(typed)
+    new_start, new_end = result.span_from_original(start, start + len("WP19283746501"))
+    assert result.text[new_start:new_end] == "WP19283746501"
+
+
+def test_empty_and_whitespace_only_text():
+    assert normalize_text("") == ""
+    assert normalize_text("   ") == ""
