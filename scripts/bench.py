@@ -16,21 +16,30 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Callable, Dict, List
+from typing import Callable, Dict, List, Optional, Tuple
 
 import psutil
 import requests
+import yaml
+from sqlalchemy import create_engine
 
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
 from scripts.nlu_eval import load_examples  # noqa: E402
 from tests.conftest import free_port, wait_until_ready  # noqa: E402
+from tickets.db import migrate  # noqa: E402
+
+DOMAIN = yaml.safe_load((PROJECT / "domain.yml").read_text(encoding="utf-8"))
 
 BIN = Path(sys.executable).parent
 MODEL = PROJECT / "models" / "current.tar.gz"
 MESSAGES = 500
 CONCURRENT_CONVERSATIONS = 20
+ACTION_CALLS = 200
+APPLICATIONS = 30
+PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
+PG_BENCH_DB = "zhuxiao_bench"
 
 
 def env() -> Dict[str, str]:
@@ -60,6 +69,66 @@ def tree_rss_mb(pid: int) -> float:
     return sum(p.memory_info().rss for p in [process, *process.children(recursive=True)]) / 2**20
 
 
+def start_action_server(database_url: str, log: Path) -> Tuple[subprocess.Popen, int]:
+    port = free_port()
+    process = subprocess.Popen(
+        [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port)],
+        cwd=PROJECT, env={**env(), "DATABASE_URL": database_url}, stdout=log.open("w"), stderr=subprocess.STDOUT,
+    )
+    wait_until_ready(f"http://127.0.0.1:{port}/health", process, log, lambda r: r.ok)
+    return process, port
+
+
+def action_call(session: requests.Session, port: int, action: str, sender: str, slots: Dict[str, object]) -> dict:
+    tracker = {"sender_id": sender, "slots": slots, "latest_message": {"text": "确认", "intent": {"name": "affirm"}},
+               "events": [], "paused": False, "followup_action": None, "active_loop": {},
+               "latest_action_name": "action_listen"}
+    response = session.post(f"http://127.0.0.1:{port}/webhook",
+                            json={"next_action": action, "sender_id": sender, "tracker": tracker, "domain": DOMAIN})
+    response.raise_for_status()
+    return response.json()
+
+
+def measure_actions(database_url: str, logs: Path, label: str, results: Dict[str, object]) -> None:
+    """Round trip to the action server for opening a ticket and for querying one."""
+    migrate(database_url)
+    process, port = start_action_server(database_url, logs / f"actions-{label}.log")
+    try:
+        session = requests.Session()
+        slots = {name: None for name in DOMAIN["slots"]}
+        opened, queried, tickets = [], [], []
+        for i in range(ACTION_CALLS):
+            application = {**slots, "merchant_no": "862014937715503", "terminal_sn": f"BENCH{i:08d}{uuid.uuid4().hex[:4].upper()}",
+                           "phone": "13812345678", "reason": "no_longer_used", "balance_cleared": True, "return_method": "mail"}
+            start = time.perf_counter()
+            reply = action_call(session, port, "action_submit_deregistration", f"bench-{i}", application)
+            opened.append((time.perf_counter() - start) * 1000)
+            tickets.append(reply["responses"][0]["ticket_no"])
+        for i, ticket_no in enumerate(tickets):
+            queried.append(timed_ms(lambda t=ticket_no: action_call(
+                session, port, "action_show_ticket_status", f"bench-q{i}", {**slots, "ticket_no": t})))
+        for name, values in (("open", opened), ("query", queried)):
+            results[f"action_{name}_{label}_p50_ms"] = round(percentile(values, 50), 1)
+            results[f"action_{name}_{label}_p95_ms"] = round(percentile(values, 95), 1)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def postgres_bench_url() -> Optional[str]:
+    """A fresh database for the benchmark on the local PostgreSQL, or None if there is none."""
+    try:
+        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {PG_BENCH_DB}")
+            connection.exec_driver_sql(f"CREATE DATABASE {PG_BENCH_DB}")
+        admin.dispose()
+    except Exception as error:  # noqa: BLE001 — the benchmark reports and goes on
+        print(f"PostgreSQL not measured: {type(error).__name__}")
+        return None
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{PG_BENCH_DB}"
+
+
 def main() -> None:
     results: Dict[str, object] = {
         "machine": f"{psutil.cpu_count()} CPUs, {psutil.virtual_memory().total / 2**30:.0f} GiB, {platform.processor() or platform.machine()}",
@@ -74,8 +143,11 @@ def main() -> None:
         action_port, rasa_port = free_port(), free_port()
         endpoints = logs / "endpoints.yml"
         endpoints.write_text(f"action_endpoint:\n  url: http://127.0.0.1:{action_port}/webhook\n")
+        stack_db = f"sqlite:///{logs / 'stack.db'}"
+        migrate(stack_db)
         actions = subprocess.Popen([str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(action_port)],
-                                   cwd=PROJECT, env=env(), stdout=(logs / "a.log").open("w"), stderr=subprocess.STDOUT)
+                                   cwd=PROJECT, env={**env(), "DATABASE_URL": stack_db},
+                                   stdout=(logs / "a.log").open("w"), stderr=subprocess.STDOUT)
         start = time.perf_counter()
         rasa = subprocess.Popen([str(BIN / "rasa"), "run", "--enable-api", "-i", "127.0.0.1", "--port", str(rasa_port),
                                  "--model", str(MODEL), "--endpoints", str(endpoints)],
@@ -116,10 +188,25 @@ def main() -> None:
             results["concurrent_msgs_per_s"] = round(len(latencies) / elapsed, 1)
             results["concurrent_p95_ms"] = round(percentile(latencies, 95), 1)
             results["rss_after_load_test_mb"] = round(tree_rss_mb(rasa.pid))
+
+            turns = []
+            for n in range(APPLICATIONS):
+                who = f"bench-apply-{n}-{uuid.uuid4().hex[:6]}"
+                for text in (f"我要注销POS机，商户号862014937715503，机身号BA{n:06d}{uuid.uuid4().hex[:4].upper()}",
+                             "139 1234 5678", "店铺转让了", "是的，已经转出了", "邮寄回收", "确认"):
+                    turns.append(timed_ms(lambda t=text: session.post(
+                        f"{base}/webhooks/rest/webhook", json={"sender": who, "message": t}).raise_for_status()))
+            results["application_turn_p50_ms"] = round(percentile(turns, 50), 1)
+            results["application_turn_p95_ms"] = round(percentile(turns, 95), 1)
         finally:
             for process in (rasa, actions):
                 process.terminate()
                 process.wait(timeout=30)
+
+        measure_actions(f"sqlite:///{Path(tmp) / 'actions.db'}", Path(tmp), "sqlite", results)
+        pg_url = postgres_bench_url()
+        if pg_url:
+            measure_actions(pg_url, Path(tmp), "postgresql", results)
 
     out = PROJECT / "reports" / "bench.json"
     out.parent.mkdir(exist_ok=True)

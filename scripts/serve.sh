@@ -4,6 +4,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${ACTION_PORT:=5055}" "${RASA_PORT:=5005}" "${MODEL:=models/current.tar.gz}"
 
+# The ticket store's schema is brought up to date on every start (DATABASE_URL, default var/zhuxiao.db).
+.venv/bin/python -m tickets migrate
+
 .venv/bin/rasa run actions --actions actions --port "$ACTION_PORT" &
 action_pid=$!
 trap 'kill "$action_pid" 2>/dev/null || true' EXIT INT TERM

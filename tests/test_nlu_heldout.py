@@ -16,14 +16,14 @@ def _normalised(text: str) -> str:
 
 
 def test_heldout_is_never_trained_on():
-    training = {_normalised(m.get("text")) for m in load_data(str(PROJECT / "data")).training_examples}
+    training = {_normalised(m.get("text")) for m in load_data(str(PROJECT / "data" / "nlu")).training_examples}
     leaked = [e.text for e in load_examples() if _normalised(e.text) in training]
     assert leaked == []
 
 
 def test_heldout_covers_every_label():
     examples = load_examples()
-    training = load_data(str(PROJECT / "data"))
+    training = load_data(str(PROJECT / "data" / "nlu"))
     labels = {m.get("intent_response_key") or m.get("intent") for m in training.intent_examples}
     counts = {label: sum(e.label == label for e in examples) for label in labels}
     assert {label: n for label, n in counts.items() if n < MIN_EXAMPLES_PER_LABEL} == {}

@@ -1,0 +1,99 @@
+"""Read form answers out of what a merchant typed (normalised the same way NLU sees it)."""
+from __future__ import annotations
+
+import re
+from typing import Optional, Tuple
+
+from chinese_nlp.normalizer import normalize_text
+from tickets.privacy import find_card_numbers
+from tickets.statuses import Reason, ReturnMethod
+
+MAX_TEXT = 200
+_MERCHANT_NO = re.compile(r"(?<!\d)\d{15}(?!\d)")
+_PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+_SERIAL = re.compile(r"(?<![A-Za-z0-9])(?=[A-Za-z]*\d)[A-Za-z0-9]{8,20}(?![A-Za-z0-9])")
+_SERIAL_PREFIX = re.compile(r"^(SN|S/N)(?=[A-Za-z0-9]{8,20}$)", re.I)
+_TICKET_NO = re.compile(r"ZX\d{12}(?!\d)")
+_LAST4 = re.compile(r"(?<!\d)\d{4}(?!\d)")
+
+_REASON_WORDS = (
+    (Reason.FROZEN, ("冻结", "违规", "封", "风控", "限制")),
+    (Reason.SHOP_CLOSED, ("关店", "店关", "关门", "转让", "倒闭", "不开了", "结业", "关闭")),
+    (Reason.NO_LONGER_USED, ("不用", "不再使用", "闲置", "用不上", "换")),
+)
+_RETURN_WORDS = (
+    (ReturnMethod.MAIL, ("邮寄", "寄回", "快递", "寄")),
+    (ReturnMethod.BRANCH, ("网点", "交还", "送回", "线下", "上门交", "营业厅")),
+)
+
+
+def _clean(text: Optional[str]) -> str:
+    return normalize_text(text or "")[:MAX_TEXT * 2]
+
+
+def contains_card_number(text: Optional[str]) -> bool:
+    return bool(find_card_numbers(text or ""))
+
+
+def _single(pattern: re.Pattern, text: str) -> Optional[str]:
+    found = pattern.findall(text)
+    return found[0] if len(found) == 1 else None
+
+
+def merchant_no_in(text: Optional[str]) -> Optional[str]:
+    return _single(_MERCHANT_NO, _clean(text))
+
+
+def phone_in(text: Optional[str]) -> Optional[str]:
+    return _single(_PHONE, _clean(text))
+
+
+def terminal_sn_in(text: Optional[str]) -> Optional[str]:
+    cleaned = _clean(text)
+    candidates = [_SERIAL_PREFIX.sub("", c).upper() for c in _SERIAL.findall(cleaned)]
+    return candidates[0] if len(candidates) == 1 else None
+
+
+def ticket_no_in(text: Optional[str]) -> Optional[str]:
+    return _single(_TICKET_NO, _clean(text))
+
+
+def phone_last4_in(text: Optional[str]) -> Optional[str]:
+    return _single(_LAST4, _clean(text))
+
+
+def reason_in(text: Optional[str]) -> Tuple[Reason, Optional[str]]:
+    """A reason category; anything else is 其他 with the merchant's words as the detail."""
+    cleaned = _clean(text).strip()
+    for reason, words in _REASON_WORDS:
+        if any(word in cleaned for word in words):
+            return reason, None
+    detail = re.sub(r"^其他[:：,，\s]*", "", cleaned)[:MAX_TEXT] or None
+    return Reason.OTHER, detail
+
+
+def return_method_in(text: Optional[str]) -> Optional[ReturnMethod]:
+    cleaned = _clean(text)
+    for method, words in _RETURN_WORDS:
+        if any(word in cleaned for word in words):
+            return method
+    return None
+
+
+_NO_WORDS = ("没", "未", "不", "还有", "否")
+_YES_WORDS = ("是", "已", "对", "好", "转出了", "确认", "继续", "可以", "行", "嗯")
+
+
+def yes_no_in(text: Optional[str]) -> Optional[bool]:
+    """A yes/no answer in words ("还没有转出" → False); None when it is neither."""
+    cleaned = _clean(text)
+    if any(word in cleaned for word in _NO_WORDS):
+        return False
+    if any(word in cleaned for word in _YES_WORDS):
+        return True
+    return None
+
+
+def recognised_reason(text: Optional[str]) -> Optional[Reason]:
+    reason, _ = reason_in(text)
+    return None if reason is Reason.OTHER else reason

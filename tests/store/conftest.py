@@ -1,0 +1,81 @@
+"""Store tests run on SQLite (a migrated temp file) and on PostgreSQL (a fresh, migrated schema
+per test, dropped afterwards). PostgreSQL comes from TEST_DATABASE_URL; without it those
+parameters are skipped."""
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable, Dict, Iterator, Optional
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from tests.conftest import Database
+from tickets.store import TicketStore, TicketView
+
+# 10:00 in Shanghai on 27 November 2026.
+START = datetime(2026, 11, 27, 2, 0, tzinfo=timezone.utc)
+
+
+class FakeClock:
+    """Time stands still unless a test moves it."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def engine(database: Database) -> Iterator[Engine]:
+    engine = database.make_engine()
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(START)
+
+
+@pytest.fixture
+def store(engine: Engine, clock: FakeClock) -> TicketStore:
+    return TicketStore(engine, clock=clock)
+
+
+def _application(**overrides: Any) -> Dict[str, Any]:
+    """Keyword arguments for open_deregistration; each call gets a new idempotency key."""
+    values: Dict[str, Any] = dict(
+        merchant_no="862014937715503",
+        terminal_sn="QR5507781294",
+        phone="13812345678",
+        reason="no_longer_used",
+        reason_detail="门店不做了",
+        balance_cleared=True,
+        return_method="mail",
+        conversation_id="conv-1",
+        idempotency_key=f"test-{uuid.uuid4().hex}",
+    )
+    values.update(overrides)
+    return values
+
+
+@pytest.fixture
+def application() -> Callable[..., Dict[str, Any]]:
+    return _application
+
+
+@pytest.fixture
+def open_ticket(store: TicketStore) -> Callable[..., TicketView]:
+    def _open(**overrides: Any) -> TicketView:
+        result = store.open_deregistration(**_application(**overrides))
+        assert result.created
+        return result.ticket
+
+    return _open

@@ -1,0 +1,88 @@
+"""AsyncTicketStore: same answers as the sync store, and never a hung event loop."""
+import asyncio
+import socket
+import time
+from contextlib import contextmanager
+
+import pytest
+
+from tickets.db import write_engine
+from tickets.errors import IllegalTransition, StoreUnavailable
+from tickets.statuses import Actor, Status
+from tickets.store import AsyncTicketStore, TicketStore
+
+
+@contextmanager
+def writes_blocked(engine):
+    """Another transaction holds the lock that opening a ticket needs, until the block ends."""
+    with write_engine(engine).connect() as connection, connection.begin():
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql("LOCK TABLE ticket_sequences IN EXCLUSIVE MODE")
+        # On SQLite the BEGIN IMMEDIATE that write_engine issues already holds the write lock.
+        yield
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]  # nothing listens once the probe is closed
+
+
+def test_async_store_gives_the_same_answers(store, application):
+    async def scenario(tickets: AsyncTicketStore):
+        request = application(phone="13912340000")
+        opened = await tickets.open_deregistration(**request)
+        again = await tickets.open_deregistration(**request)
+        number = opened.ticket.ticket_no
+        assert opened.created and not again.created and again.ticket == opened.ticket
+        assert await tickets.owns(number, "0000") and not await tickets.owns(number, "0001")
+        assert (await tickets.open_ticket_for_terminal(opened.ticket.terminal_sn)).ticket_no == number
+        moved = await tickets.move(number, Status.IN_REVIEW, actor_kind=Actor.STAFF, actor_name="李审核")
+        assert moved.status is Status.IN_REVIEW
+        with pytest.raises(IllegalTransition):  # domain errors pass through unchanged
+            await tickets.move(number, Status.COMPLETED, actor_kind=Actor.STAFF, actor_name="李审核")
+        assert (await tickets.withdraw(number, actor_name="张老板")).status is Status.WITHDRAWN
+        assert (await tickets.get(number)).status is Status.WITHDRAWN
+        assert len(await tickets.history(number)) == 3
+        assert [t.ticket_no for t in await tickets.list_tickets(status=Status.WITHDRAWN)] == [number]
+
+    tickets = AsyncTicketStore(store)
+    try:
+        asyncio.run(scenario(tickets))
+    finally:
+        tickets.close()
+
+
+def test_timeout_raises_store_unavailable_and_a_retry_is_safe(engine, store, application):
+    tickets = AsyncTicketStore(store, timeout=0.2)
+    request = application()
+    with writes_blocked(engine):
+        started = time.monotonic()
+        with pytest.raises(StoreUnavailable, match="超时"):
+            asyncio.run(tickets.open_deregistration(**request))
+        assert time.monotonic() - started < 2  # the database would have kept us waiting 5 s
+    tickets.close()  # the abandoned call goes through once the lock is released...
+
+    retry = store.open_deregistration(**request)  # ...so the retry finds its ticket
+    assert not retry.created
+    assert len(store.list_tickets()) == 1
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        pytest.param(f"postgresql+psycopg2://postgres@127.0.0.1:{closed_port()}/zhuxiao", id="closed-port"),
+        pytest.param("sqlite:////nonexistent-dir/zhuxiao.db", id="missing-sqlite-dir"),
+    ],
+)
+def test_unreachable_database_is_unavailable_quickly(url):
+    tickets = AsyncTicketStore.from_url(url)
+    started = time.monotonic()
+    try:
+        with pytest.raises(StoreUnavailable):
+            asyncio.run(tickets.get("ZX202611270001"))
+        with pytest.raises(StoreUnavailable):  # the sync store says the same
+            TicketStore.from_url(url).list_tickets()
+    finally:
+        tickets.close()
+    assert time.monotonic() - started < 3

@@ -1,0 +1,66 @@
+"""Masking for people, redaction for logs: no phone, merchant or card number in clear."""
+import pytest
+
+from tickets.privacy import find_card_numbers, luhn_ok, mask_merchant_no, mask_phone, redact
+
+VISA = "4111111111111111"  # standard test numbers that pass Luhn
+UNIONPAY = "6212345678901265"
+AMEX = "378282246310005"  # 15 digits, like a merchant number
+
+
+def test_mask_phone():
+    assert mask_phone("13812345678") == "138****5678"
+
+
+def test_mask_merchant_no():
+    assert mask_merchant_no("862014937715503") == "8620*******5503"
+    assert mask_merchant_no("1234") == "****"
+
+
+def test_luhn():
+    assert luhn_ok(VISA) and luhn_ok(UNIONPAY) and luhn_ok(AMEX)
+    assert not luhn_ok("4111111111111112") and not luhn_ok("41111a1111111111")
+
+
+@pytest.mark.parametrize(
+    "text, cards",
+    [
+        (f"卡号{VISA}", [VISA]),
+        ("卡号 4111 1111 1111 1111 谢谢", [VISA]),
+        ("6212-3456-7890-1265", [UNIONPAY]),
+        (f"{AMEX}", [AMEX]),
+        ("4111111111111112", []),  # fails Luhn
+        ("411111111111", []),  # 12 digits
+        ("41111111111111111111", []),  # 20 digits
+        (f"两张卡 {VISA}，{UNIONPAY}", [VISA, UNIONPAY]),
+        (f"卡 {VISA} 13812345678", [VISA]),  # a phone glued on by a space is not part of the card
+        ("手机13812345678 工单ZX202611270001", []),
+        ("+86 138 1234 5678", []),
+    ],
+)
+def test_find_card_numbers(text, cards):
+    assert find_card_numbers(text) == cards
+
+
+def test_redact_masks_everything_sensitive():
+    text = (
+        f"商户号862014937715503，手机13812345678，备用 +86 139-1234-5678，"
+        f"卡号 4111 1111 1111 1111，工单ZX202611270001，终端QR5507781294"
+    )
+    redacted = redact(text)
+    assert redacted == (
+        "商户号8620*******5503，手机138****5678，备用 +86 139****5678，"
+        "卡号 ************1111，工单ZX202611270001，终端QR5507781294"
+    )
+    for secret in ["862014937715503", "13812345678", "1234-5678", "4111 1111 1111 1111"]:
+        assert secret not in redacted
+
+
+def test_redact_leaves_ordinary_text_alone():
+    text = "我要注销POS机，余额100元，工单ZX202611270001，2026年11月27日"
+    assert redact(text) == text
+
+
+def test_redact_prefers_card_over_merchant_mask():
+    # A 15-digit run that passes Luhn is masked as a card: only the last 4 digits survive.
+    assert redact(AMEX) == "***********0005"

@@ -1,0 +1,133 @@
+"""Staff command line: `python -m tickets --help`.
+
+Every change goes through TicketStore.move as a staff actor, so it is audited like any other.
+Phone and merchant numbers are shown masked. Errors print a Chinese message and exit with 2.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Callable, List, Optional, Sequence
+
+from tickets.db import database_url, make_engine, migrate
+from tickets.errors import TicketError, TicketNotFound
+from tickets.privacy import redact
+from tickets.statuses import Actor, Status
+from tickets.store import SHANGHAI, HistoryEntry, TicketStore, TicketView, ticket_no_of
+
+EXIT_ERROR = 2
+
+
+def _local(moment) -> str:
+    return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _status_arg(text: str) -> Status:
+    try:
+        return Status.parse(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _ticket_line(ticket: TicketView) -> str:
+    return "  ".join(
+        [
+            ticket.ticket_no,
+            ticket.status_label,
+            f"终端 {ticket.terminal_sn or '-'}",
+            f"手机 {ticket.masked_phone or '-'}",
+            f"提交于 {_local(ticket.created_at)}",
+        ]
+    )
+
+
+def _ticket_details(ticket: TicketView) -> List[str]:
+    yes_no = {True: "是", False: "否", None: "-"}
+    return [
+        f"工单号：{ticket.ticket_no}",
+        f"状态：{ticket.status_label}",
+        f"商户编号：{ticket.masked_merchant_no or '-'}",
+        f"终端序列号：{ticket.terminal_sn or '-'}",
+        f"联系手机：{ticket.masked_phone or '-'}",
+        f"注销原因：{ticket.reason.label if ticket.reason else '-'}",
+        f"原因说明：{redact(ticket.reason_detail or '-')}",  # merchant's free text
+        f"余额已结清：{yes_no[ticket.balance_cleared]}",
+        f"设备交还方式：{ticket.return_method.label if ticket.return_method else '-'}",
+        f"提交时间：{_local(ticket.created_at)}",
+        f"更新时间：{_local(ticket.updated_at)}",
+    ]
+
+
+def _history_line(entry: HistoryEntry) -> str:
+    change = f"{entry.from_status.label} → {entry.to_status.label}" if entry.from_status else entry.to_status.label
+    note = f"（{redact(entry.note)}）" if entry.note else ""
+    return f"  {_local(entry.at)}  {entry.actor_kind.label} {entry.actor_name}  {change}{note}"
+
+
+def _cmd_migrate(args: argparse.Namespace) -> List[str]:
+    migrate(args.database_url)
+    return ["数据库已是最新结构"]
+
+
+def _cmd_list(args: argparse.Namespace) -> List[str]:
+    tickets = _store(args).list_tickets(status=args.status, terminal_sn=args.terminal, limit=args.limit)
+    return [_ticket_line(t) for t in tickets] or ["没有符合条件的工单"]
+
+
+def _cmd_show(args: argparse.Namespace) -> List[str]:
+    store = _store(args)
+    ticket = store.get(args.ticket_no)
+    if ticket is None:
+        raise TicketNotFound(ticket_no_of(args.ticket_no))
+    return _ticket_details(ticket) + ["处理记录："] + [_history_line(e) for e in store.history(args.ticket_no)]
+
+
+def _cmd_move(args: argparse.Namespace) -> List[str]:
+    ticket = _store(args).move(
+        args.ticket_no, args.status, actor_kind=Actor.STAFF, actor_name=args.staff, note=args.note
+    )
+    return [f"工单 {ticket.ticket_no} 已改为「{ticket.status_label}」"]
+
+
+def _store(args: argparse.Namespace) -> TicketStore:
+    return TicketStore(make_engine(args.database_url))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    statuses = "、".join(f"{s.value}（{s.label}）" for s in Status)
+    parser = argparse.ArgumentParser(prog="python -m tickets", description="注销工单管理（工作人员用）")
+    parser.add_argument("--database-url", default=None, help="数据库地址，默认取环境变量 DATABASE_URL")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="命令")
+
+    commands.add_parser("migrate", help="建立或升级数据库结构").set_defaults(run=_cmd_migrate)
+
+    listing = commands.add_parser("list", help="列出工单（最新在前）")
+    listing.add_argument("--status", type=_status_arg, help=f"按状态筛选：{statuses}")
+    listing.add_argument("--terminal", help="按终端序列号筛选")
+    listing.add_argument("--limit", type=int, default=50, help="最多显示条数（默认 50）")
+    listing.set_defaults(run=_cmd_list)
+
+    show = commands.add_parser("show", help="查看工单详情与处理记录")
+    show.add_argument("ticket_no", help="工单号，如 ZX202611270001")
+    show.set_defaults(run=_cmd_show)
+
+    move = commands.add_parser("move", help="变更工单状态（记录为工作人员操作）")
+    move.add_argument("ticket_no", help="工单号")
+    move.add_argument("status", type=_status_arg, help=f"目标状态：{statuses}")
+    move.add_argument("--staff", required=True, help="操作人姓名")
+    move.add_argument("--note", help="备注")
+    move.set_defaults(run=_cmd_move)
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    args.database_url = args.database_url or database_url()
+    run: Callable[[argparse.Namespace], List[str]] = args.run
+    try:
+        lines = run(args)
+    except (TicketError, ValueError) as error:
+        print(f"错误：{error}", file=sys.stderr)
+        return EXIT_ERROR
+    print("\n".join(lines))
+    return 0

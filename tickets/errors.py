@@ -1,0 +1,65 @@
+"""Exceptions raised by the ticket store. Messages are Chinese and safe to show staff:
+they name ticket numbers and statuses, never phone, merchant or card numbers."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tickets.statuses import Status
+
+if TYPE_CHECKING:  # avoid an import cycle: views live in tickets.store
+    from tickets.store import TicketView
+
+
+class TicketError(Exception):
+    """Base class for everything the store raises on purpose."""
+
+
+class TicketNotFound(TicketError, LookupError):
+    def __init__(self, ticket_no: str) -> None:
+        super().__init__(f"找不到工单 {ticket_no}")
+        self.ticket_no = ticket_no
+
+
+class IllegalTransition(TicketError):
+    def __init__(self, ticket_no: str, current: Status, target: Status, message: str) -> None:
+        super().__init__(message)
+        self.ticket_no, self.current, self.target = ticket_no, current, target
+
+
+class TerminalHasOpenTicket(TicketError):
+    """The terminal already has a deregistration ticket in progress; `ticket` is that one."""
+
+    def __init__(self, ticket: "TicketView") -> None:
+        super().__init__(
+            f"该终端已有进行中的注销工单 {ticket.ticket_no}（{ticket.status.label}），请勿重复申请"
+        )
+        self.ticket = ticket
+
+
+class TerminalAlreadyDeregistered(TicketError):
+    """The terminal was deregistered already; `ticket` is the completed one."""
+
+    def __init__(self, ticket: "TicketView") -> None:
+        super().__init__(f"该终端已通过工单 {ticket.ticket_no} 完成注销")
+        self.ticket = ticket
+
+
+class IdempotencyConflict(TicketError):
+    """An idempotency key was replayed with a different merchant, terminal or phone.
+
+    Returning the stored ticket then would show one merchant another merchant's ticket."""
+
+    def __init__(self) -> None:
+        super().__init__("同一请求标识对应了不同的申请信息，已拒绝")
+
+
+class SequenceExhausted(TicketError):
+    """More than 9999 tickets in one day: ticket numbers are ZX + date + 4 digits everywhere
+    (NLU patterns included), so we refuse rather than issue a longer number."""
+
+    def __init__(self, day: str) -> None:
+        super().__init__(f"{day} 的工单编号已用完")
+
+
+class StoreUnavailable(TicketError):
+    """The database could not be reached or did not answer in time."""

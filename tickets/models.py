@@ -1,0 +1,139 @@
+"""SQLAlchemy tables. Alembic migrations (tickets/migrations) create the schema; a test checks
+that they and these models agree."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Optional
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    text,
+)
+from sqlalchemy.orm import declarative_base
+from sqlalchemy.types import TypeDecorator
+
+from tickets.statuses import OPEN_STATUSES
+
+# Named constraints, matching the names the migrations give them (and so autogenerate diffs).
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s",
+}
+Base: Any = declarative_base(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+
+KIND_DEREGISTRATION = "deregistration"
+
+# Column sizes; the store validates inputs against the same numbers.
+TICKET_NO_LEN = 16  # "ZX" + yyyymmdd + 4 digits = 14
+KIND_LEN = 32
+STATUS_LEN = 32
+MERCHANT_NO_LEN = 15
+TERMINAL_SN_LEN = 20
+PHONE_LEN = 11
+CODE_LEN = 32  # reason / return method / actor kind
+REASON_DETAIL_LEN = 200
+CONVERSATION_ID_LEN = 128
+IDEMPOTENCY_KEY_LEN = 128
+ACTOR_NAME_LEN = 64
+NOTE_LEN = 500
+DAY_LEN = 8
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC in and out on every backend.
+
+    PostgreSQL stores timestamptz; SQLite has no time zones, so we store naive UTC there and
+    re-attach UTC when reading.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Optional[datetime], dialect) -> Optional[datetime]:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: pass timezone-aware UTC")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Optional[datetime], dialect) -> Optional[datetime]:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+def open_deregistration_clause() -> str:
+    """WHERE clause of the one-open-ticket-per-terminal index (same SQL on SQLite and PostgreSQL)."""
+    statuses = ", ".join(f"'{s.value}'" for s in sorted(OPEN_STATUSES, key=lambda s: s.value))
+    return f"kind = '{KIND_DEREGISTRATION}' AND status IN ({statuses})"
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+
+    id = Column(Integer, primary_key=True)
+    ticket_no = Column(String(TICKET_NO_LEN), nullable=False, unique=True)
+    # 'handoff' cases (a later feature) share this table, so deregistration-only columns are nullable;
+    # the store requires them for deregistration tickets.
+    kind = Column(String(KIND_LEN), nullable=False, default=KIND_DEREGISTRATION,
+                  server_default=KIND_DEREGISTRATION)
+    status = Column(String(STATUS_LEN), nullable=False)
+    merchant_no = Column(String(MERCHANT_NO_LEN))
+    terminal_sn = Column(String(TERMINAL_SN_LEN))
+    phone = Column(String(PHONE_LEN))
+    reason = Column(String(CODE_LEN))
+    reason_detail = Column(String(REASON_DETAIL_LEN))
+    balance_cleared = Column(Boolean)
+    return_method = Column(String(CODE_LEN))
+    conversation_id = Column(String(CONVERSATION_ID_LEN))
+    idempotency_key = Column(String(IDEMPOTENCY_KEY_LEN), nullable=False, unique=True)
+    created_at = Column(UTCDateTime, nullable=False)
+    updated_at = Column(UTCDateTime, nullable=False)
+
+    __table_args__ = (
+        # The race-free guard against two open applications for one terminal.
+        Index(
+            "uq_tickets_open_deregistration_terminal",
+            "terminal_sn",
+            unique=True,
+            sqlite_where=text(open_deregistration_clause()),
+            postgresql_where=text(open_deregistration_clause()),
+        ),
+        Index("ix_tickets_terminal_sn", "terminal_sn"),
+        Index("ix_tickets_status_created_at", "status", "created_at"),
+    )
+
+
+class TicketHistory(Base):
+    """Append-only audit trail (database triggers refuse UPDATE and DELETE)."""
+
+    __tablename__ = "ticket_history"
+
+    id = Column(Integer, primary_key=True)
+    ticket_id = Column(Integer, ForeignKey("tickets.id", ondelete="RESTRICT"), nullable=False, index=True)
+    actor_kind = Column(String(CODE_LEN), nullable=False)
+    actor_name = Column(String(ACTOR_NAME_LEN), nullable=False)
+    at = Column(UTCDateTime, nullable=False)
+    from_status = Column(String(STATUS_LEN))
+    to_status = Column(String(STATUS_LEN), nullable=False)
+    note = Column(String(NOTE_LEN))
+
+
+class TicketSequence(Base):
+    """Daily ticket counter: one row per Asia/Shanghai day."""
+
+    __tablename__ = "ticket_sequences"
+
+    day = Column(String(DAY_LEN), primary_key=True)  # YYYYMMDD
+    last_value = Column(Integer, nullable=False)

@@ -1,0 +1,89 @@
+"""Ticket vocabulary: statuses and the moves between them, reasons, return methods, actors.
+
+Stored values are short English words; people only ever see the Chinese labels.
+"""
+from __future__ import annotations
+
+from enum import Enum
+from typing import FrozenSet, Mapping, Union
+
+
+class LabelledEnum(str, Enum):
+    """A str Enum whose members also carry a Chinese label: `Status.COMPLETED.label == "已注销"`."""
+
+    label: str
+
+    def __new__(cls, value: str, label: str) -> "LabelledEnum":
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        return member
+
+    def __str__(self) -> str:  # f-strings and logs show the stored value, not "Status.X"
+        return self.value
+
+    @classmethod
+    def parse(cls, text: str):
+        """Accept either the stored value ("in_review") or the Chinese label ("审核中")."""
+        cleaned = text.strip()
+        for member in cls:
+            if cleaned in (member.value, member.label):
+                return member
+        choices = "、".join(f"{m.value}（{m.label}）" for m in cls)
+        raise ValueError(f"无法识别“{cleaned[:40]}”，可选：{choices}")
+
+
+class Status(LabelledEnum):
+    SUBMITTED = ("submitted", "已提交")
+    IN_REVIEW = ("in_review", "审核中")
+    AWAITING_DEVICE_RETURN = ("awaiting_device_return", "待回收设备")
+    COMPLETED = ("completed", "已注销")
+    REJECTED = ("rejected", "已驳回")
+    WITHDRAWN = ("withdrawn", "已撤销")
+
+
+class Reason(LabelledEnum):
+    NO_LONGER_USED = ("no_longer_used", "不再使用")
+    FROZEN = ("frozen", "违规冻结")
+    SHOP_CLOSED = ("shop_closed", "店铺关闭或转让")
+    OTHER = ("other", "其他")
+
+
+class ReturnMethod(LabelledEnum):
+    BRANCH = ("branch", "网点交还")
+    MAIL = ("mail", "邮寄回收")
+
+
+class Actor(LabelledEnum):
+    """Who made a change; recorded on every history row."""
+
+    BOT = ("bot", "机器人")
+    MERCHANT = ("merchant", "商户")
+    STAFF = ("staff", "工作人员")
+
+
+# The whole state machine. A merchant (or staff) may withdraw at any point before it is final;
+# staff may reject at any point before it is final.
+TRANSITIONS: Mapping[Status, FrozenSet[Status]] = {
+    Status.SUBMITTED: frozenset({Status.IN_REVIEW, Status.REJECTED, Status.WITHDRAWN}),
+    Status.IN_REVIEW: frozenset({Status.AWAITING_DEVICE_RETURN, Status.REJECTED, Status.WITHDRAWN}),
+    Status.AWAITING_DEVICE_RETURN: frozenset({Status.COMPLETED, Status.REJECTED, Status.WITHDRAWN}),
+    Status.COMPLETED: frozenset(),
+    Status.REJECTED: frozenset(),
+    Status.WITHDRAWN: frozenset(),
+}
+
+FINAL_STATUSES: FrozenSet[Status] = frozenset(s for s, targets in TRANSITIONS.items() if not targets)
+# A terminal may have at most one ticket in these (enforced by a partial unique index).
+OPEN_STATUSES: FrozenSet[Status] = frozenset(Status) - FINAL_STATUSES
+
+
+def can_move(current: Status, target: Status) -> bool:
+    return target in TRANSITIONS[current]
+
+
+def label(value: Union[LabelledEnum, str]) -> str:
+    """Chinese label of a status (or of any enum above); a plain string is read as a Status value."""
+    if isinstance(value, LabelledEnum):
+        return value.label
+    return Status(value).label
