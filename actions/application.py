@@ -9,7 +9,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import form_values
-from actions.deregistration_form import ATTEMPTS_SLOT, OUTCOME_SLOT, Outcome
+from actions.deregistration_form import OUTCOME_SLOT, STOPPED
+from actions.form_support import ATTEMPTS_SLOT
 from actions.ticket_service import apologise_unavailable, ticket_store, with_owned
 from tickets.errors import StoreUnavailable, TerminalAlreadyDeregistered, TerminalHasOpenTicket
 from tickets.privacy import mask_merchant_no, mask_phone
@@ -22,11 +23,8 @@ ANSWER_SLOTS = (
 # Featurised: rules only take a yes at the summary as "submit" while a summary is waiting.
 CONFIRMATION_SLOT = "awaiting_confirmation"
 APPLICATION_SLOTS = (*ANSWER_SLOTS, OUTCOME_SLOT, ATTEMPTS_SLOT, CONFIRMATION_SLOT)
-OUTCOME_REPLIES = {
-    Outcome.STOPPED: "utter_transfer_balance_first",
-    Outcome.TOO_MANY_ERRORS: "utter_too_many_invalid_answers",
-    Outcome.DUPLICATE: None,  # the form already said which application exists
-}
+# Other outcomes (too many misses, a duplicate, the store down) were explained by the form itself.
+OUTCOME_REPLIES = {STOPPED: "utter_transfer_balance_first"}
 
 
 def reset_application() -> List[Dict[Text, Any]]:

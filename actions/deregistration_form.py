@@ -1,47 +1,21 @@
 """The deregistration application form: what to ask, how to read answers, when to stop."""
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Optional, Text
+from typing import Any, Callable, Dict, List, Text
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions import form_values
+from actions.form_support import GuardedFormValidationAction
 from actions.ticket_service import apologise_unavailable, ticket_store
 from tickets.errors import StoreUnavailable
 from tickets.statuses import Status
 
-FORM = "deregistration_form"
 OUTCOME_SLOT = "application_outcome"
-ATTEMPTS_SLOT = "invalid_attempts"
-MAX_ATTEMPTS = 3
-# Messages with these intents are not answers: the form steps aside so rules can handle them.
-NOT_AN_ANSWER = {"faq", "cancel_ticket", "request_human", "check_ticket", "greet", "bot_challenge"}
-
-
-class Outcome:
-    """Why the form ended without a complete application (slot `application_outcome`)."""
-
-    STOPPED = "stopped"  # the merchant chose to transfer the balance first
-    DUPLICATE = "duplicate"  # the terminal already has an application
-    TOO_MANY_ERRORS = "too_many_errors"
-
-
-# What an answer to each slot looks like: a recognisable answer is taken whatever NLU thought
-# of the message ("机器被冻结了" is an FAQ topic too, and a reason when the reason is asked).
-RECOGNISERS: Dict[Text, Callable[[Optional[Text]], Any]] = {
-    "merchant_no": form_values.merchant_no_in,
-    "terminal_sn": form_values.terminal_sn_in,
-    "phone": form_values.phone_in,
-    "reason": form_values.recognised_reason,
-    "balance_cleared": form_values.yes_no_in,
-    "proceed_with_balance": form_values.yes_no_in,
-    "return_method": form_values.return_method_in,
-}
-
-
+STOPPED = "stopped"  # the merchant chose to transfer the balance first
+DUPLICATE = "duplicate"  # the terminal already has an application; the form said which
 INVALID_REPLIES = {
     "merchant_no": "utter_invalid_merchant_no",
     "terminal_sn": "utter_invalid_terminal_sn",
@@ -50,19 +24,18 @@ INVALID_REPLIES = {
 }
 
 
-def typed_answer(tracker: Tracker, slot: Text) -> Optional[Text]:
-    """The merchant's raw text, if it answers the slot being asked for."""
-    if tracker.get_slot("requested_slot") != slot:
-        return None
-    text = tracker.latest_message.get("text")
-    intent = (tracker.latest_message.get("intent") or {}).get("name")
-    recognise = RECOGNISERS.get(slot)
-    if recognise and recognise(text) is not None:
-        return text
-    return None if intent in NOT_AN_ANSWER else text
+class ValidateDeregistrationForm(GuardedFormValidationAction):
+    outcome_slot = OUTCOME_SLOT
+    recognisers = {
+        "merchant_no": form_values.merchant_no_in,
+        "terminal_sn": form_values.terminal_sn_in,
+        "phone": form_values.phone_in,
+        "reason": form_values.recognised_reason,
+        "balance_cleared": form_values.yes_no_in,
+        "proceed_with_balance": form_values.yes_no_in,
+        "return_method": form_values.return_method_in,
+    }
 
-
-class ValidateDeregistrationForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_deregistration_form"
 
@@ -78,19 +51,19 @@ class ValidateDeregistrationForm(FormValidationAction):
     # --- extraction of typed answers (entities are mapped by Rasa itself) ---------------------
 
     async def extract_merchant_no(self, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
-        return self._raw(tracker, "merchant_no")
+        return self.raw(tracker, "merchant_no")
 
     async def extract_terminal_sn(self, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
-        return self._raw(tracker, "terminal_sn")
+        return self.raw(tracker, "terminal_sn")
 
     async def extract_phone(self, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
-        return self._raw(tracker, "phone")
+        return self.raw(tracker, "phone")
 
     async def extract_reason(self, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
-        return self._raw(tracker, "reason")
+        return self.raw(tracker, "reason")
 
     async def extract_return_method(self, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
-        return self._raw(tracker, "return_method")
+        return self.raw(tracker, "return_method")
 
     async def extract_balance_cleared(self, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
         return self._yes_no(tracker, "balance_cleared")
@@ -98,18 +71,11 @@ class ValidateDeregistrationForm(FormValidationAction):
     async def extract_proceed_with_balance(self, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
         return self._yes_no(tracker, "proceed_with_balance")
 
-    @staticmethod
-    def _raw(tracker: Tracker, slot: Text) -> Dict[Text, Any]:
-        # Only on the action server's copy of the tracker: validation replaces it before Rasa sees it.
-        text = typed_answer(tracker, slot)
-        return {slot: text} if text and tracker.get_slot(slot) is None else {}
-
-    @staticmethod
-    def _yes_no(tracker: Tracker, slot: Text) -> Dict[Text, Any]:
+    def _yes_no(self, tracker: Tracker, slot: Text) -> Dict[Text, Any]:
         """Yes/no in words when NLU did not map affirm/deny (e.g. "还没有转出")."""
         if tracker.get_slot(slot) is not None:
             return {}
-        answer = form_values.yes_no_in(typed_answer(tracker, slot))
+        answer = form_values.yes_no_in(self.typed_answer(tracker, slot))
         return {} if answer is None else {slot: answer}
 
     # --- validation ------------------------------------------------------------------------------
@@ -123,16 +89,7 @@ class ValidateDeregistrationForm(FormValidationAction):
         parsed = parse(value)
         if parsed is not None:
             return {slot: parsed}
-        return self._strike(slot, dispatcher, tracker)
-
-    @staticmethod
-    def _strike(slot: Text, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
-        attempts = dict(tracker.get_slot(ATTEMPTS_SLOT) or {})
-        attempts[slot] = attempts.get(slot, 0) + 1
-        if attempts[slot] >= MAX_ATTEMPTS:
-            return {slot: None, ATTEMPTS_SLOT: attempts, OUTCOME_SLOT: Outcome.TOO_MANY_ERRORS}
-        dispatcher.utter_message(response=INVALID_REPLIES[slot])
-        return {slot: None, ATTEMPTS_SLOT: attempts}
+        return self.strike(slot, INVALID_REPLIES[slot], dispatcher, tracker)
 
     def validate_merchant_no(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
         return self._checked("merchant_no", value, form_values.merchant_no_in, dispatcher, tracker)
@@ -162,14 +119,14 @@ class ValidateDeregistrationForm(FormValidationAction):
             existing = await ticket_store().blocking_ticket_for_terminal(serial)
         except StoreUnavailable as error:
             apologise_unavailable(dispatcher, error)
-            return {"terminal_sn": None, OUTCOME_SLOT: Outcome.TOO_MANY_ERRORS}
+            return self.store_unavailable("terminal_sn")
         if existing is None:
             return result
         template = ("utter_terminal_already_deregistered" if existing.status is Status.COMPLETED
                     else "utter_terminal_has_open_ticket")
         dispatcher.utter_message(response=template, ticket_no=existing.ticket_no,
                                  status=existing.status_label, terminal_sn=serial)
-        return {"terminal_sn": serial, OUTCOME_SLOT: Outcome.DUPLICATE}
+        return {"terminal_sn": serial, OUTCOME_SLOT: DUPLICATE}
 
     def validate_balance_cleared(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
         return {"balance_cleared": bool(value)}
@@ -177,4 +134,4 @@ class ValidateDeregistrationForm(FormValidationAction):
     def validate_proceed_with_balance(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
         if value:
             return {"proceed_with_balance": True}
-        return {"proceed_with_balance": False, OUTCOME_SLOT: Outcome.STOPPED}
+        return {"proceed_with_balance": False, OUTCOME_SLOT: STOPPED}

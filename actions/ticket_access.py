@@ -6,12 +6,11 @@ from typing import Any, Dict, List, Optional, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions import form_values
 from actions.application import CONFIRMATION_SLOT
-from actions.deregistration_form import ATTEMPTS_SLOT, MAX_ATTEMPTS, NOT_AN_ANSWER
+from actions.form_support import ATTEMPTS_SLOT, GuardedFormValidationAction
 from actions.ticket_service import apologise_unavailable, owned_tickets, ticket_store, with_owned
 from tickets.errors import IllegalTransition, StoreUnavailable
 from tickets.statuses import FINAL_STATUSES, Status
@@ -36,7 +35,10 @@ def reset_access() -> List[Dict[Text, Any]]:
     ]
 
 
-class ValidateTicketAccessForm(FormValidationAction):
+class ValidateTicketAccessForm(GuardedFormValidationAction):
+    outcome_slot = OUTCOME_SLOT
+    recognisers = {"ticket_no": form_values.ticket_no_in, "phone_last4": form_values.phone_last4_in}
+
     def name(self) -> Text:
         return "validate_ticket_access_form"
 
@@ -50,54 +52,35 @@ class ValidateTicketAccessForm(FormValidationAction):
         return list(domain_slots)
 
     async def extract_ticket_no(self, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
-        return self._raw(tracker, "ticket_no")
+        return self.raw(tracker, "ticket_no")
 
     async def extract_phone_last4(self, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
-        return self._raw(tracker, "phone_last4")
-
-    @staticmethod
-    def _raw(tracker: Tracker, slot: Text) -> Dict[Text, Any]:
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
-        if tracker.get_slot("requested_slot") != slot or intent in NOT_AN_ANSWER - {"check_ticket"}:
-            return {}
-        text = tracker.latest_message.get("text")
-        return {slot: text} if text else {}
-
-    @staticmethod
-    def _strike(slot: Text, response: Text, dispatcher: CollectingDispatcher, tracker: Tracker,
-                **fields: Any) -> Dict[Text, Any]:
-        attempts = dict(tracker.get_slot(ATTEMPTS_SLOT) or {})
-        attempts[slot] = attempts.get(slot, 0) + 1
-        if attempts[slot] >= MAX_ATTEMPTS:
-            dispatcher.utter_message(response="utter_too_many_invalid_answers")
-            return {slot: None, ATTEMPTS_SLOT: attempts, OUTCOME_SLOT: "too_many_errors"}
-        dispatcher.utter_message(response=response, **fields)
-        return {slot: None, ATTEMPTS_SLOT: attempts}
+        return self.raw(tracker, "phone_last4")
 
     async def validate_ticket_no(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
         ticket_no = form_values.ticket_no_in(str(value))
         if ticket_no is None:
-            return self._strike("ticket_no", "utter_invalid_ticket_no", dispatcher, tracker)
+            return self.strike("ticket_no", "utter_invalid_ticket_no", dispatcher, tracker)
         try:
             ticket = await ticket_store().get(ticket_no)
         except StoreUnavailable as error:
             apologise_unavailable(dispatcher, error)
-            return {"ticket_no": None, OUTCOME_SLOT: "unavailable"}
+            return self.store_unavailable("ticket_no")
         if ticket is None:
-            return self._strike("ticket_no", "utter_ticket_not_found", dispatcher, tracker, ticket_no=ticket_no)
+            return self.strike("ticket_no", "utter_ticket_not_found", dispatcher, tracker, ticket_no=ticket_no)
         return {"ticket_no": ticket_no}
 
     async def validate_phone_last4(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
         last4 = form_values.phone_last4_in(str(value))
         if last4 is None:
-            return self._strike("phone_last4", "utter_invalid_phone_last4", dispatcher, tracker)
+            return self.strike("phone_last4", "utter_invalid_phone_last4", dispatcher, tracker)
         try:
             owner = await ticket_store().owns(tracker.get_slot("ticket_no"), last4)
         except StoreUnavailable as error:
             apologise_unavailable(dispatcher, error)
-            return {"phone_last4": None, OUTCOME_SLOT: "unavailable"}
+            return self.store_unavailable("phone_last4")
         if not owner:
-            return self._strike("phone_last4", "utter_phone_last4_mismatch", dispatcher, tracker)
+            return self.strike("phone_last4", "utter_phone_last4_mismatch", dispatcher, tracker)
         return {"phone_last4": VERIFIED, **with_owned(tracker, tracker.get_slot("ticket_no"))}
 
 
