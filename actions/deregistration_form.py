@@ -8,19 +8,23 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import form_values
-from actions.form_support import GuardedFormValidationAction
+from actions.form_support import GuardedFormValidationAction, say_existing_ticket
 from actions.ticket_service import apologise_unavailable, ticket_store
 from tickets.errors import StoreUnavailable
-from tickets.statuses import Status
+from tickets.privacy import redact
 
+FORM_NAME = "deregistration_form"
 OUTCOME_SLOT = "application_outcome"
 STOPPED = "stopped"  # the merchant chose to transfer the balance first
 DUPLICATE = "duplicate"  # the terminal already has an application; the form said which
+UNCLEAR = "unclear"  # a yes/no question answered with something that is neither
 INVALID_REPLIES = {
     "merchant_no": "utter_invalid_merchant_no",
     "terminal_sn": "utter_invalid_terminal_sn",
     "phone": "utter_invalid_phone",
     "return_method": "utter_invalid_return_method",
+    "balance_cleared": "utter_invalid_yes_no",
+    "proceed_with_balance": "utter_invalid_yes_no",
 }
 
 
@@ -72,27 +76,34 @@ class ValidateDeregistrationForm(GuardedFormValidationAction):
         return self._yes_no(tracker, "proceed_with_balance")
 
     def _yes_no(self, tracker: Tracker, slot: Text) -> Dict[Text, Any]:
-        """Yes/no in words when NLU did not map affirm/deny (e.g. "还没有转出")."""
+        """Yes/no in words when NLU did not map affirm/deny (e.g. "还没有转出"); else a miss."""
         if tracker.get_slot(slot) is not None:
             return {}
-        answer = form_values.yes_no_in(self.typed_answer(tracker, slot))
-        return {} if answer is None else {slot: answer}
+        text = self.typed_answer(tracker, slot)
+        if text is None:
+            return {}
+        answer = form_values.yes_no_in(text)
+        return {slot: UNCLEAR if answer is None else answer}
 
     # --- validation ------------------------------------------------------------------------------
 
     def _checked(
-        self, slot: Text, value: Any, parse: Callable[[Any], Any], dispatcher: CollectingDispatcher, tracker: Tracker
+        self, slot: Text, value: Any, parse: Callable[[Any], Any], dispatcher: CollectingDispatcher,
+        tracker: Tracker, card_first: bool = True,
     ) -> Dict[Text, Any]:
-        if form_values.contains_card_number(str(value)):
-            dispatcher.utter_message(response="utter_no_card_numbers")
-            return {slot: None}
+        """The parsed value, or a miss. A card number is refused — except where the slot's own
+        format wins: 15-digit merchant numbers pass Luhn about one time in ten."""
         parsed = parse(value)
+        if not card_first and parsed is not None:
+            return {slot: parsed}
+        if form_values.contains_card_number(str(value)):
+            return self.strike(slot, "utter_no_card_numbers", dispatcher, tracker)
         if parsed is not None:
             return {slot: parsed}
         return self.strike(slot, INVALID_REPLIES[slot], dispatcher, tracker)
 
     def validate_merchant_no(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
-        return self._checked("merchant_no", value, form_values.merchant_no_in, dispatcher, tracker)
+        return self._checked("merchant_no", value, form_values.merchant_no_in, dispatcher, tracker, card_first=False)
 
     def validate_phone(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
         return self._checked("phone", value, form_values.phone_in, dispatcher, tracker)
@@ -105,10 +116,10 @@ class ValidateDeregistrationForm(GuardedFormValidationAction):
 
     def validate_reason(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
         if form_values.contains_card_number(str(value)):
-            dispatcher.utter_message(response="utter_no_card_numbers")
-            return {"reason": None}
+            return self.strike("reason", "utter_no_card_numbers", dispatcher, tracker)
         reason, detail = form_values.reason_in(str(value))
-        return {"reason": reason.value, "reason_detail": detail}
+        # The merchant's own words are kept and shown back: never with a phone or card in them.
+        return {"reason": reason.value, "reason_detail": redact(detail) if detail else None}
 
     async def validate_terminal_sn(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
         result = self._checked("terminal_sn", value, form_values.terminal_sn_in, dispatcher, tracker)
@@ -122,16 +133,17 @@ class ValidateDeregistrationForm(GuardedFormValidationAction):
             return self.store_unavailable("terminal_sn")
         if existing is None:
             return result
-        template = ("utter_terminal_already_deregistered" if existing.status is Status.COMPLETED
-                    else "utter_terminal_has_open_ticket")
-        dispatcher.utter_message(response=template, ticket_no=existing.ticket_no,
-                                 status=existing.status_label, terminal_sn=serial)
+        say_existing_ticket(dispatcher, existing, serial)
         return {"terminal_sn": serial, OUTCOME_SLOT: DUPLICATE}
 
     def validate_balance_cleared(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
+        if value == UNCLEAR:
+            return self.strike("balance_cleared", INVALID_REPLIES["balance_cleared"], dispatcher, tracker)
         return {"balance_cleared": bool(value)}
 
     def validate_proceed_with_balance(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
+        if value == UNCLEAR:
+            return self.strike("proceed_with_balance", INVALID_REPLIES["proceed_with_balance"], dispatcher, tracker)
         if value:
             return {"proceed_with_balance": True}
         return {"proceed_with_balance": False, OUTCOME_SLOT: STOPPED}

@@ -2,11 +2,17 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, Callable, Dict, Optional, Text
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional, Text
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
+
+from tickets.statuses import Status
+
+if TYPE_CHECKING:
+    from tickets.store import TicketView
 
 ATTEMPTS_SLOT = "invalid_attempts"
 MAX_ATTEMPTS = 3
@@ -14,6 +20,8 @@ TOO_MANY_ERRORS = "too_many_errors"
 UNAVAILABLE = "unavailable"  # the ticket store did not answer; the merchant has been told
 # Messages with these intents are not answers: the form steps aside so rules can handle them.
 NOT_AN_ANSWER = {"faq", "cancel_ticket", "request_human", "check_ticket", "greet", "bot_challenge"}
+# Quitting beats everything, even text that looks like an answer ("不用了，取消吧").
+ALWAYS_STEP_ASIDE = {"cancel_ticket"}
 
 
 class GuardedFormValidationAction(FormValidationAction, ABC):
@@ -24,6 +32,7 @@ class GuardedFormValidationAction(FormValidationAction, ABC):
     """
 
     outcome_slot: Text  # set when the form must end early; the form then requires nothing more
+    give_up_response: Text = "utter_too_many_invalid_answers"
     # What an answer to a slot looks like: a recognisable answer is taken whatever NLU thought
     # of the message ("机器被冻结了" is an FAQ topic too, and a reason when a reason is asked).
     recognisers: Dict[Text, Callable[[Optional[Text]], Any]] = {}
@@ -34,13 +43,13 @@ class GuardedFormValidationAction(FormValidationAction, ABC):
 
     def typed_answer(self, tracker: Tracker, slot: Text) -> Optional[Text]:
         """The merchant's raw text, if it answers the slot being asked for."""
-        if tracker.get_slot("requested_slot") != slot:
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if tracker.get_slot("requested_slot") != slot or intent in ALWAYS_STEP_ASIDE:
             return None
         text = tracker.latest_message.get("text")
         recognise = self.recognisers.get(slot)
         if recognise and recognise(text) is not None:
             return text
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
         return None if intent in NOT_AN_ANSWER else text
 
     def raw(self, tracker: Tracker, slot: Text) -> Dict[Text, Any]:
@@ -54,10 +63,30 @@ class GuardedFormValidationAction(FormValidationAction, ABC):
         attempts = dict(tracker.get_slot(ATTEMPTS_SLOT) or {})
         attempts[slot] = attempts.get(slot, 0) + 1
         if attempts[slot] >= MAX_ATTEMPTS:
-            dispatcher.utter_message(response="utter_too_many_invalid_answers")
+            dispatcher.utter_message(response=self.give_up_response)
             return {slot: None, ATTEMPTS_SLOT: attempts, self.outcome_slot: TOO_MANY_ERRORS}
         dispatcher.utter_message(response=response, **fields)
         return {slot: None, ATTEMPTS_SLOT: attempts}
 
     def store_unavailable(self, slot: Text) -> Dict[Text, Any]:
         return {slot: None, self.outcome_slot: UNAVAILABLE}
+
+
+def reset(slots: Iterable[Text], confirmation_slot: Text) -> List[Dict[Text, Any]]:
+    """Clear a flow's slots; the featurised confirmation flag goes to False, not None."""
+    return [SlotSet(slot, None) for slot in slots if slot != confirmation_slot] + [
+        SlotSet(confirmation_slot, False)
+    ]
+
+
+def masked_ticket_no(ticket_no: Text) -> Text:
+    """Enough to recognise one's own ticket, not enough to look someone else's up."""
+    return ticket_no[:6] + "****" + ticket_no[-4:]
+
+
+def say_existing_ticket(dispatcher: CollectingDispatcher, ticket: "TicketView", terminal_sn: Text) -> None:
+    """A second application for a terminal: which one exists and its status, number masked."""
+    template = ("utter_terminal_already_deregistered" if ticket.status is Status.COMPLETED
+                else "utter_terminal_has_open_ticket")
+    dispatcher.utter_message(response=template, masked_ticket_no=masked_ticket_no(ticket.ticket_no),
+                             status=ticket.status_label, terminal_sn=terminal_sn)

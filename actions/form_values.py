@@ -32,7 +32,7 @@ def _clean(text: Optional[str]) -> str:
 
 
 def contains_card_number(text: Optional[str]) -> bool:
-    return bool(find_card_numbers(text or ""))
+    return bool(find_card_numbers((text or "")[:MAX_TEXT * 2]))
 
 
 def _single(pattern: re.Pattern, text: str) -> Optional[str]:
@@ -80,6 +80,8 @@ def return_method_in(text: Optional[str]) -> Optional[ReturnMethod]:
     return None
 
 
+# "No balance left" is a yes to "is the balance cleared?", though it says 没.
+_NOTHING_LEFT = re.compile(r"(没有?|无)(余额|钱)|余额(已经)?(没|无|为零|为0|是0|清零)|(钱|余额)都(转|提|取)")
 _NO_WORDS = ("没", "未", "不", "还有", "否")
 _YES_WORDS = ("是", "已", "对", "好", "转出了", "确认", "继续", "可以", "行", "嗯")
 
@@ -87,6 +89,8 @@ _YES_WORDS = ("是", "已", "对", "好", "转出了", "确认", "继续", "可�
 def yes_no_in(text: Optional[str]) -> Optional[bool]:
     """A yes/no answer in words ("还没有转出" → False); None when it is neither."""
     cleaned = _clean(text)
+    if _NOTHING_LEFT.search(cleaned):
+        return True
     if any(word in cleaned for word in _NO_WORDS):
         return False
     if any(word in cleaned for word in _YES_WORDS):

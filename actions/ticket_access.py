@@ -10,10 +10,10 @@ from rasa_sdk.types import DomainDict
 
 from actions import form_values
 from actions.application import CONFIRMATION_SLOT
-from actions.form_support import ATTEMPTS_SLOT, GuardedFormValidationAction
+from actions.form_support import ATTEMPTS_SLOT, GuardedFormValidationAction, reset
 from actions.ticket_service import apologise_unavailable, owned_tickets, ticket_store, with_owned
-from tickets.errors import IllegalTransition, StoreUnavailable
-from tickets.statuses import FINAL_STATUSES, Status
+from tickets.errors import IllegalTransition, StoreUnavailable, TicketError
+from tickets.statuses import Status, can_move
 from tickets.store import SHANGHAI, TicketView
 
 OUTCOME_SLOT = "access_outcome"
@@ -30,13 +30,12 @@ NEXT_STEP = {
 
 
 def reset_access() -> List[Dict[Text, Any]]:
-    return [SlotSet(slot, None) for slot in ACCESS_SLOTS if slot != CONFIRMATION_SLOT] + [
-        SlotSet(CONFIRMATION_SLOT, False)
-    ]
+    return reset(ACCESS_SLOTS, CONFIRMATION_SLOT)
 
 
 class ValidateTicketAccessForm(GuardedFormValidationAction):
     outcome_slot = OUTCOME_SLOT
+    give_up_response = "utter_too_many_invalid_access_answers"
     recognisers = {"ticket_no": form_values.ticket_no_in, "phone_last4": form_values.phone_last4_in}
 
     def name(self) -> Text:
@@ -57,42 +56,42 @@ class ValidateTicketAccessForm(GuardedFormValidationAction):
     async def extract_phone_last4(self, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
         return self.raw(tracker, "phone_last4")
 
-    async def validate_ticket_no(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
+    def validate_ticket_no(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
+        # Only the format here: whether the ticket exists is told to its owner only (next step).
         ticket_no = form_values.ticket_no_in(str(value))
         if ticket_no is None:
             return self.strike("ticket_no", "utter_invalid_ticket_no", dispatcher, tracker)
-        try:
-            ticket = await ticket_store().get(ticket_no)
-        except StoreUnavailable as error:
-            apologise_unavailable(dispatcher, error)
-            return self.store_unavailable("ticket_no")
-        if ticket is None:
-            return self.strike("ticket_no", "utter_ticket_not_found", dispatcher, tracker, ticket_no=ticket_no)
         return {"ticket_no": ticket_no}
 
     async def validate_phone_last4(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
         last4 = form_values.phone_last4_in(str(value))
         if last4 is None:
             return self.strike("phone_last4", "utter_invalid_phone_last4", dispatcher, tracker)
+        ticket_no = tracker.get_slot("ticket_no")
         try:
-            owner = await ticket_store().owns(tracker.get_slot("ticket_no"), last4)
+            owner = await ticket_store().owns(ticket_no, last4)
         except StoreUnavailable as error:
             apologise_unavailable(dispatcher, error)
             return self.store_unavailable("phone_last4")
         if not owner:
-            return self.strike("phone_last4", "utter_phone_last4_mismatch", dispatcher, tracker)
-        return {"phone_last4": VERIFIED, **with_owned(tracker, tracker.get_slot("ticket_no"))}
+            # One answer for "no such ticket" and "wrong digits": no way to probe which numbers exist.
+            return {**self.strike("phone_last4", "utter_ticket_or_phone_mismatch", dispatcher, tracker),
+                    "ticket_no": None}
+        return {"phone_last4": VERIFIED, **with_owned(tracker, ticket_no)}
 
 
 async def _granted_ticket(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[TicketView]:
     """The verified ticket, or None after saying why there is none."""
     if tracker.get_slot(OUTCOME_SLOT):
-        return None  # the form already explained (too many errors, or the store is down)
+        return None  # the form already explained (too many misses, or the store is down)
     try:
-        return await ticket_store().get(tracker.get_slot("ticket_no"))
+        ticket = await ticket_store().get(tracker.get_slot("ticket_no"))
     except StoreUnavailable as error:
         apologise_unavailable(dispatcher, error)
         return None
+    if ticket is None:
+        dispatcher.utter_message(response="utter_ticket_or_phone_mismatch")
+    return ticket
 
 
 class ActionShowTicketStatus(Action):
@@ -118,7 +117,7 @@ class ActionAskWithdrawConfirmation(Action):
         ticket = await _granted_ticket(dispatcher, tracker)
         if ticket is None:
             return reset_access()
-        if ticket.status in FINAL_STATUSES:
+        if not can_move(ticket.status, Status.WITHDRAWN):
             dispatcher.utter_message(response="utter_withdrawal_refused", ticket_no=ticket.ticket_no,
                                      status=ticket.status_label)
             return reset_access()
@@ -138,7 +137,7 @@ class ActionWithdrawTicket(Action):
         except IllegalTransition as refused:
             dispatcher.utter_message(response="utter_withdrawal_refused", ticket_no=ticket_no,
                                      status=refused.current.label)
-        except StoreUnavailable as error:
+        except (StoreUnavailable, TicketError, ValueError) as error:
             apologise_unavailable(dispatcher, error)
         else:
             dispatcher.utter_message(response="utter_ticket_withdrawn", ticket_no=ticket.ticket_no,
@@ -152,4 +151,15 @@ class ActionKeepTicket(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
         dispatcher.utter_message(response="utter_withdrawal_kept", ticket_no=tracker.get_slot("ticket_no"))
+        return reset_access()
+
+
+class ActionStopTicketAccess(Action):
+    """The merchant gives up giving the ticket number or the phone digits."""
+
+    def name(self) -> Text:
+        return "action_stop_ticket_access"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+        dispatcher.utter_message(response="utter_ticket_access_stopped")
         return reset_access()

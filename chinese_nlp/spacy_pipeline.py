@@ -26,7 +26,7 @@ ENTITY_LABELS = ("phone", "merchant_no", "terminal_sn", "ticket_no")
 # Words after which a run of letters and digits is a terminal serial number.
 SERIAL_KEYWORDS = {"机身号", "序列号", "终端号", "sn", "编号"}
 # What may stand between such a keyword and the serial ("机身号：是 WP1234…").
-SERIAL_SEPARATORS = {":", "：", "是", "为", "=", "号", "-", "/"}
+SERIAL_SEPARATORS = {":", "：", "是", "为", "=", "号", "-", "/", "改成", "改为", "换成", "应该是"}
 _SERIAL_PREFIX = re.compile(r"^(SN|S/N)(?=[A-Za-z0-9]{8,20}$)(?=.*\d)", re.I)
 
 ENTITY_PATTERNS = [

@@ -2,7 +2,9 @@
 # Starts the action server and the Rasa server; stopping this script (Ctrl-C) stops both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-: "${ACTION_PORT:=5055}" "${RASA_PORT:=5005}" "${MODEL:=models/current.tar.gz}"
+: "${RASA_PORT:=5005}"
+ACTION_PORT=5055  # endpoints.yml points Rasa here
+MODEL=models/current.tar.gz
 
 # The ticket store's schema is brought up to date on every start (DATABASE_URL, default var/zhuxiao.db).
 .venv/bin/python -m tickets migrate

@@ -47,8 +47,10 @@ def test_apply_query_withdraw_and_query_again(rasa_stack, domain):
     # a new conversation must prove ownership with the phone's last 4 digits
     other = new_conversation()
     assert say(rasa_stack, other, f"帮我查一下{ticket_no}的进度") == response_texts(domain, "utter_ask_phone_last4")
-    assert say(rasa_stack, other, "1234") == response_texts(domain, "utter_phone_last4_mismatch") + \
-        response_texts(domain, "utter_ask_phone_last4")
+    # wrong digits: the same answer as for a number that does not exist, then start over
+    assert say(rasa_stack, other, "1234") == response_texts(domain, "utter_ticket_or_phone_mismatch") + \
+        response_texts(domain, "utter_ask_ticket_no")
+    assert say(rasa_stack, other, ticket_no) == response_texts(domain, "utter_ask_phone_last4")
     status = say(rasa_stack, other, "5678")
     assert "已提交" in status[0] and ticket_no in status[0]
 
@@ -77,7 +79,9 @@ def test_second_application_for_the_same_terminal_gets_the_existing_ticket(rasa_
     apply(rasa_stack, first, terminal_sn)
     ticket_no = TICKET_NO.search(say(rasa_stack, first, "确认")[0]).group(0)
     replies = say(rasa_stack, new_conversation(), f"我要注销，机身号{terminal_sn}")
-    assert any(ticket_no in reply and "已提交" in reply for reply in replies)
+    masked = ticket_no[:6] + "****" + ticket_no[-4:]
+    assert any(masked in reply and "已提交" in reply for reply in replies)
+    assert not any(ticket_no in reply for reply in replies)  # the full number needs the owner
 
 
 def test_declining_the_summary_submits_nothing(rasa_stack, domain):
@@ -117,3 +121,30 @@ def test_a_card_number_is_refused(rasa_stack, domain):
     replies = say(rasa_stack, conversation, "6222 0212 3456 7890 128")
     assert replies[0] == response_texts(domain, "utter_no_card_numbers")[0]
     assert all("6222" not in reply for reply in replies)
+
+
+def test_a_policy_question_at_the_summary_keeps_the_summary(rasa_stack, domain):
+    conversation = new_conversation()
+    apply(rasa_stack, conversation, serial())
+    replies = say(rasa_stack, conversation, "注销要收费吗")
+    assert replies[0] == response_texts(domain, "utter_faq/policy_and_fees")[0]
+    assert replies[-1].startswith("请核对您的注销申请")
+    assert TICKET_NO.search(say(rasa_stack, conversation, "确认")[0])
+
+
+def test_a_new_application_after_withdrawal_gets_a_new_ticket(rasa_stack):
+    terminal_sn = serial()
+    conversation = new_conversation()
+    apply(rasa_stack, conversation, terminal_sn)
+    first = TICKET_NO.search(say(rasa_stack, conversation, "确认")[0]).group(0)
+    say(rasa_stack, conversation, f"撤回申请{first}")
+    assert "已撤销" in say(rasa_stack, conversation, "确认")[0]
+    apply(rasa_stack, conversation, terminal_sn)
+    second = TICKET_NO.search(say(rasa_stack, conversation, "确认")[0]).group(0)
+    assert second != first
+
+
+def test_giving_up_a_status_query(rasa_stack, domain):
+    conversation = new_conversation()
+    assert say(rasa_stack, conversation, "查询进度") == response_texts(domain, "utter_ask_ticket_no")
+    assert say(rasa_stack, conversation, "算了不查了") == response_texts(domain, "utter_ticket_access_stopped")

@@ -100,6 +100,11 @@ class Ticket(Base):
     idempotency_key = Column(String(IDEMPOTENCY_KEY_LEN), nullable=False, unique=True)
     created_at = Column(UTCDateTime, nullable=False)
     updated_at = Column(UTCDateTime, nullable=False)
+    # Ownership proofs (TicketStore.owns): wrong guesses since the last success or lockout, and
+    # until when proofs are refused outright. Kept here so the lockout holds across conversations,
+    # processes and restarts. Not part of the lifecycle: changing them leaves updated_at alone.
+    failed_proofs = Column(Integer, nullable=False, default=0, server_default="0")
+    proofs_locked_until = Column(UTCDateTime)
 
     __table_args__ = (
         # The race-free guard against two open applications for one terminal.

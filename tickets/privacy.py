@@ -67,10 +67,17 @@ def _card_spans(text: str) -> Iterator[Tuple[int, int]]:
     """
     for run in _DIGIT_RUN.finditer(text):
         groups = [(m.start(), m.end()) for m in re.finditer(r"\d+", run.group())]
+        digits_before = [0]  # digits in groups[:i], so a window's size is a subtraction
+        for start, end in groups:
+            digits_before.append(digits_before[-1] + end - start)
         offset = run.start()
         first = 0
         while first < len(groups):
-            for last in range(len(groups) - 1, first - 1, -1):
+            # Only windows of at most CARD_MAX_DIGITS digits can be cards: linear in the run.
+            last = first
+            while last + 1 < len(groups) and digits_before[last + 2] - digits_before[first] <= CARD_MAX_DIGITS:
+                last += 1
+            for last in range(last, first - 1, -1):
                 start, end = groups[first][0], groups[last][1]
                 if _is_card(re.sub(r"\D", "", run.group()[start:end])):
                     yield offset + start, offset + end

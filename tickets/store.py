@@ -57,6 +57,8 @@ MAX_LIST_LIMIT = 500
 BOT_NAME = "注销助手"  # actor_name on rows the assistant writes
 DEFAULT_TIMEOUT_S = 5.0
 _OPEN_ATTEMPTS = 3
+MAX_FAILED_PROOFS = 5  # wrong phone-last-4 guesses in a row before a ticket's proofs are locked
+PROOF_LOCKOUT = timedelta(minutes=30)
 
 Clock = Callable[[], datetime]
 E = TypeVar("E", bound=LabelledEnum)
@@ -462,15 +464,42 @@ class TicketStore:
 
         Unknown tickets answer False just like a wrong guess, and the comparison is constant
         time, so neither timing nor the answer tells which tickets exist.
+
+        Ticket numbers are sequential and only 10,000 answers are possible, so each ticket has a
+        lockout kept in its row: MAX_FAILED_PROOFS wrong guesses in a row refuse every proof,
+        right or wrong, for PROOF_LOCKOUT. That makes this a write (one transaction, the row
+        locked), so the count holds across conversations, processes and restarts and concurrent
+        guesses cannot lose an increment. A right answer resets the count. Unknown tickets write
+        nothing; no history row is written (history is the ticket's lifecycle).
         """
         ticket_no = ticket_no_of(ticket_no)
-        guess = _formatted(phone_last4, _PHONE_LAST4, "手机尾号")
-        with self._transaction(write=False) as session:
-            phone = session.execute(
-                select(m.Ticket.phone).where(m.Ticket.ticket_no == ticket_no)
+        guess = _formatted(phone_last4, _PHONE_LAST4, "手机尾号").encode()
+        with self._transaction(write=True) as session:
+            # FOR UPDATE: concurrent guesses queue here, each seeing the count the last one left.
+            # (SQLite ignores it; BEGIN IMMEDIATE already serialises writers there.)
+            row = session.execute(
+                select(m.Ticket).where(m.Ticket.ticket_no == ticket_no).with_for_update()
             ).scalar_one_or_none()
-        expected = phone[-4:] if phone and len(phone) >= 4 else "----"  # never matches digits
-        return hmac.compare_digest(guess.encode(), expected.encode())
+            if row is None:
+                hmac.compare_digest(guess, b"----")  # same work as a real comparison
+                return False
+            now = self._clock()
+            if row.proofs_locked_until is not None and row.proofs_locked_until > now:
+                return False  # locked: not even compared
+            phone = row.phone
+            expected = phone[-4:] if phone and len(phone) >= 4 else "----"  # never matches digits
+            if hmac.compare_digest(guess, expected.encode()):
+                row.failed_proofs = 0
+                row.proofs_locked_until = None  # any lock left here has expired
+                return True
+            failed = row.failed_proofs + 1
+            if failed >= MAX_FAILED_PROOFS:
+                row.failed_proofs = 0
+                row.proofs_locked_until = now + PROOF_LOCKOUT
+                log.warning("ticket %s: ownership proofs locked after %d wrong guesses", ticket_no, failed)
+            else:
+                row.failed_proofs = failed
+            return False
 
     # -- moving -----------------------------------------------------------------------------
 
@@ -540,7 +569,8 @@ class AsyncTicketStore:
 
     A call abandoned on timeout may still finish in its thread. That is safe to retry:
     open_deregistration with the same idempotency_key returns the same ticket, and a repeated move
-    is refused as illegal rather than applied twice.
+    is refused as illegal rather than applied twice. An abandoned owns() still counts towards the
+    ticket's proof lockout if it finishes: a retried wrong guess may count twice, never zero times.
     """
 
     def __init__(self, store: TicketStore, *, timeout: float = DEFAULT_TIMEOUT_S, max_workers: int = 4) -> None:

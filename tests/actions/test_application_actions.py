@@ -69,17 +69,17 @@ def test_summary_masks_the_phone_and_merchant_number(store):
     messages, events = run(ActionConcludeApplication(), make_tracker(COMPLETE))
     [summary] = messages
     assert summary["response"] == "utter_application_summary"
-    assert summary["phone"] == "138****5678"
+    assert summary["masked_phone"] == "138****5678"
     assert "13812345678" not in str(summary) and "862014937715503" not in str(summary)
     assert slots_set(events)["awaiting_confirmation"] is True
 
 
 def test_submission_opens_one_ticket_even_when_replayed(store):
-    tracker = make_tracker(COMPLETE, sender="conversation-42")
+    tracker = make_tracker({**COMPLETE, "application_id": "a1"}, sender="conversation-42")
     messages, events = run(ActionSubmitDeregistration(), tracker)
     [reply] = messages
     assert reply["response"] == "utter_application_submitted"
-    assert reply["phone"] == "138****5678"
+    assert "13812345678" not in str(reply)
     ticket = store.get(reply["ticket_no"])
     assert ticket.status is Status.SUBMITTED and ticket.conversation_id == "conversation-42"
     assert slots_set(events)["owned_tickets"] == [reply["ticket_no"]]
@@ -94,7 +94,8 @@ def test_second_application_for_a_terminal_gets_the_existing_ticket(store):
     first, _ = run(ActionSubmitDeregistration(), make_tracker(COMPLETE, sender="a"))
     messages, _ = run(ActionSubmitDeregistration(), make_tracker({**COMPLETE, "phone": "13900001111"}, sender="b"))
     assert responses(messages) == ["utter_terminal_has_open_ticket"]
-    assert messages[0]["ticket_no"] == first[0]["ticket_no"]
+    first_no = first[0]["ticket_no"]
+    assert messages[0]["masked_ticket_no"] == first_no[:6] + "****" + first_no[-4:]
     # …and the form says so as soon as the serial is given
     messages, events = validate("QR5507781294", "terminal_sn", sender="c")
     assert responses(messages) == ["utter_terminal_has_open_ticket"]
@@ -104,4 +105,38 @@ def test_second_application_for_a_terminal_gets_the_existing_ticket(store):
 def test_database_down_gets_an_apology_and_keeps_the_answers(store_down):
     messages, events = run(ActionSubmitDeregistration(), make_tracker(COMPLETE))
     assert responses(messages) == ["utter_ticket_store_unavailable"]
-    assert events == []
+    assert slots_set(events) == {"awaiting_confirmation": False}  # answers kept, no confirmation pending
+
+
+def test_a_merchant_number_passing_luhn_is_still_a_merchant_number(store):
+    from tickets.privacy import luhn_ok
+    merchant_no = next(f"86201493771550{d}" for d in "0123456789" if luhn_ok(f"86201493771550{d}"))
+    _, events = validate(merchant_no, "merchant_no")
+    assert slots_set(events)["merchant_no"] == merchant_no
+
+
+def test_a_free_text_reason_is_kept_without_personal_numbers(store):
+    _, events = validate("其他，有事打我电话13812345678", "reason")
+    assert slots_set(events)["reason"] == "other"
+    assert "13812345678" not in slots_set(events)["reason_detail"]
+
+
+def test_an_unclear_yes_no_answer_is_asked_again(store):
+    messages, events = validate("随便吧", "balance_cleared", intent="inform")
+    assert responses(messages) == ["utter_invalid_yes_no"] and slots_set(events)["balance_cleared"] is None
+
+
+def test_a_card_number_given_as_a_correction_is_not_accepted(store):
+    messages, events = run(ActionConcludeApplication(), make_tracker({**COMPLETE, "terminal_sn": "6222021234567890128"}))
+    assert responses(messages) == ["utter_correction_not_accepted"]
+    assert slots_set(events)["terminal_sn"] is None
+    assert any(e.get("event") == "followup" and e["name"] == "deregistration_form" for e in events)
+
+
+def test_a_new_summary_is_a_new_application(store):
+    messages, events = run(ActionConcludeApplication(), make_tracker(COMPLETE))
+    first_id = slots_set(events)["application_id"]
+    _, again = run(ActionConcludeApplication(), make_tracker({**COMPLETE, "application_id": first_id}))
+    assert slots_set(again)["application_id"] == first_id  # the same summary shown again
+    _, fresh = run(ActionConcludeApplication(), make_tracker(COMPLETE))
+    assert slots_set(fresh)["application_id"] != first_id

@@ -22,18 +22,21 @@ def test_the_phone_last4_proves_ownership(store):
     ticket = open_ticket(store)
     slots = {"ticket_no": ticket.ticket_no}
     wrong, events = run(ValidateTicketAccessForm(), make_tracker(slots, text="0000", form=FORM, requested_slot="phone_last4"))
-    assert responses(wrong) == ["utter_phone_last4_mismatch"]
-    assert slots_set(events)["phone_last4"] is None
+    assert responses(wrong) == ["utter_ticket_or_phone_mismatch"]
+    assert slots_set(events)["phone_last4"] is None and slots_set(events)["ticket_no"] is None
     right, events = run(ValidateTicketAccessForm(), make_tracker(slots, text="5678", form=FORM, requested_slot="phone_last4"))
     assert responses(right) == []
     assert ticket.ticket_no in slots_set(events)["owned_tickets"]
     assert "5678" not in str(slots_set(events))  # the digits are not kept
 
 
-def test_an_unknown_ticket_number_is_asked_again(store):
-    messages, _ = run(ValidateTicketAccessForm(),
-                      make_tracker(text="ZX209901010001", form=FORM, requested_slot="ticket_no"))
-    assert responses(messages) == ["utter_ticket_not_found"]
+def test_an_unknown_ticket_gets_the_same_answer_as_wrong_digits(store):
+    _, events = run(ValidateTicketAccessForm(),
+                    make_tracker(text="ZX209901010001", form=FORM, requested_slot="ticket_no"))
+    assert slots_set(events)["ticket_no"] == "ZX209901010001"  # nothing revealed yet
+    messages, _ = run(ValidateTicketAccessForm(), make_tracker(
+        {"ticket_no": "ZX209901010001"}, text="5678", form=FORM, requested_slot="phone_last4"))
+    assert responses(messages) == ["utter_ticket_or_phone_mismatch"]
 
 
 def test_status_reply_says_status_time_and_next_step(store):
