@@ -33,6 +33,7 @@ class GuardedFormValidationAction(FormValidationAction, ABC):
 
     outcome_slot: Text  # set when the form must end early; the form then requires nothing more
     give_up_response: Text = "utter_too_many_invalid_answers"
+    not_answers: frozenset = frozenset(NOT_AN_ANSWER)
     # What an answer to a slot looks like: a recognisable answer is taken whatever NLU thought
     # of the message ("机器被冻结了" is an FAQ topic too, and a reason when a reason is asked).
     recognisers: Dict[Text, Callable[[Optional[Text]], Any]] = {}
@@ -50,7 +51,7 @@ class GuardedFormValidationAction(FormValidationAction, ABC):
         recognise = self.recognisers.get(slot)
         if recognise and recognise(text) is not None:
             return text
-        return None if intent in NOT_AN_ANSWER else text
+        return None if intent in self.not_answers else text
 
     def raw(self, tracker: Tracker, slot: Text) -> Dict[Text, Any]:
         # Only on the action server's copy of the tracker: validation replaces it before Rasa sees it.

@@ -10,7 +10,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import form_values
 from actions.application import CONFIRMATION_SLOT
-from actions.form_support import ATTEMPTS_SLOT, GuardedFormValidationAction, reset
+from actions.form_support import ATTEMPTS_SLOT, NOT_AN_ANSWER, GuardedFormValidationAction, reset
 from actions.ticket_service import apologise_unavailable, owned_tickets, ticket_store, with_owned
 from tickets.errors import IllegalTransition, StoreUnavailable, TicketError
 from tickets.statuses import Status, can_move
@@ -36,6 +36,7 @@ def reset_access() -> List[Dict[Text, Any]]:
 class ValidateTicketAccessForm(GuardedFormValidationAction):
     outcome_slot = OUTCOME_SLOT
     give_up_response = "utter_too_many_invalid_access_answers"
+    not_answers = frozenset(NOT_AN_ANSWER | {"deny"})  # "算了不查了" leaves the form (rule)
     recognisers = {"ticket_no": form_values.ticket_no_in, "phone_last4": form_values.phone_last4_in}
 
     def name(self) -> Text:
