@@ -5,16 +5,18 @@ import re
 from typing import Optional, Tuple
 
 from chinese_nlp.normalizer import normalize_text
+from tickets import formats
 from tickets.privacy import find_card_numbers
 from tickets.statuses import Reason, ReturnMethod
 
 MAX_TEXT = 200
-_MERCHANT_NO = re.compile(r"(?<!\d)\d{15}(?!\d)")
-_PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
-_SERIAL = re.compile(r"(?<![A-Za-z0-9])(?=[A-Za-z]*\d)[A-Za-z0-9]{8,20}(?![A-Za-z0-9])")
-_SERIAL_PREFIX = re.compile(r"^(SN|S/N)(?=[A-Za-z0-9]{8,20}$)", re.I)
-_TICKET_NO = re.compile(r"ZX\d{12}(?!\d)")
-_LAST4 = re.compile(r"(?<!\d)\d{4}(?!\d)")
+_MERCHANT_NO = formats.digits_in_text(formats.MERCHANT_NO)
+_PHONE = formats.digits_in_text(formats.PHONE)
+_TICKET_NO = formats.digits_in_text(formats.TICKET_NO)
+_LAST4 = formats.digits_in_text(formats.PHONE_LAST4)
+# A serial holds at least one digit and stands alone; "SN12345678" is the keyword plus a serial.
+_SERIAL = re.compile(rf"(?<![A-Za-z0-9])(?=[A-Za-z]*[0-9]){formats.TERMINAL_SN}(?![A-Za-z0-9])")
+_SERIAL_PREFIX = re.compile(rf"^(SN|S/N)(?={formats.TERMINAL_SN}$)", re.I)
 
 _REASON_WORDS = (
     (Reason.FROZEN, ("冻结", "违规", "封", "风控", "限制")),

@@ -24,6 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from tickets import formats
 from tickets import models as m
 from tickets.db import make_engine, write_engine
 from tickets.errors import (
@@ -51,7 +52,7 @@ log = logging.getLogger(__name__)
 
 # China has had no daylight saving since 1991, so a fixed offset is exact and needs no tzdata.
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
-TICKET_PREFIX = "ZX"
+TICKET_PREFIX = formats.TICKET_PREFIX
 MAX_DAILY_SEQUENCE = 9999  # 4 digits: NLU and the normaliser expect ZX + 12 digits
 MAX_LIST_LIMIT = 500
 BOT_NAME = "注销助手"  # actor_name on rows the assistant writes
@@ -155,11 +156,11 @@ def _history_entry(row: m.TicketHistory) -> HistoryEntry:
 # ---------------------------------------------------------------------------------------------
 # Input bounds. Messages never echo the value: it may be a phone or card number.
 
-_MERCHANT_NO = re.compile(r"[0-9]{15}")  # [0-9], not \d: \d also matches full-width digits
-_PHONE = re.compile(r"1[3-9][0-9]{9}")
-_TERMINAL_SN = re.compile(r"[A-Z0-9]{8,20}")
-_TICKET_NO = re.compile(TICKET_PREFIX + r"[0-9]{12}")
-_PHONE_LAST4 = re.compile(r"[0-9]{4}")
+_MERCHANT_NO = re.compile(formats.MERCHANT_NO)
+_PHONE = re.compile(formats.PHONE)
+_TERMINAL_SN = re.compile(formats.TERMINAL_SN)  # compared upper-cased
+_TICKET_NO = re.compile(formats.TICKET_NO)
+_PHONE_LAST4 = re.compile(formats.PHONE_LAST4)
 _PRINTABLE_KEY = re.compile(r"[\x21-\x7e]+")  # idempotency keys: visible ASCII, no spaces
 
 

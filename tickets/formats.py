@@ -1,0 +1,18 @@
+"""The shapes of the values merchants give — one home for the store, which validates whole
+values, and the actions, which find them inside typed text."""
+from __future__ import annotations
+
+import re
+
+# [0-9], not \d: \d also matches full-width digits, which the normaliser turns into ASCII first.
+MERCHANT_NO = r"[0-9]{15}"
+PHONE = r"1[3-9][0-9]{9}"
+TERMINAL_SN = r"[A-Za-z0-9]{8,20}"
+TICKET_PREFIX = "ZX"
+TICKET_NO = TICKET_PREFIX + r"[0-9]{12}"
+PHONE_LAST4 = r"[0-9]{4}"
+
+
+def digits_in_text(shape: str) -> re.Pattern:
+    """Find `shape` in text where it is not part of a longer run of digits."""
+    return re.compile(rf"(?<![0-9]){shape}(?![0-9])")
