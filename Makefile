@@ -6,6 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
 SPACY_PIPELINE := build/spacy_zh
+SOCKET_IO_CLIENT := build/web/socket.io.min.js
 MODEL := models/current.tar.gz
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') \
                    $(SPACY_PIPELINE)/meta.json $(wildcard chinese_nlp/*.py)
@@ -15,7 +16,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 export RASA_TELEMETRY_ENABLED ?= false
 export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 
-.PHONY: setup train run test bench clean
+.PHONY: setup system-packages train run test bench clean
 
 $(VENV)/.installed: requirements.txt constraints.txt
 	test -x $(PY) || "$$(scripts/find_python310.sh)" -m venv $(VENV)
@@ -26,7 +27,16 @@ $(VENV)/.installed: requirements.txt constraints.txt
 $(SPACY_PIPELINE)/meta.json: $(VENV)/.installed chinese_nlp/spacy_pipeline.py chinese_nlp/userdict.txt
 	$(PY) -m chinese_nlp.spacy_pipeline $(SPACY_PIPELINE)
 
-setup: $(VENV)/.installed $(SPACY_PIPELINE)/meta.json
+# Front-end dependencies come from the npm registry (package-lock.json) and are served locally.
+$(SOCKET_IO_CLIENT): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p $(@D)
+	cp web/node_modules/socket.io-client/dist/socket.io.min.js $@
+
+setup: $(VENV)/.installed $(SPACY_PIPELINE)/meta.json $(SOCKET_IO_CLIENT)
+
+system-packages:
+	scripts/install_system_packages.sh
 
 $(MODEL): $(TRAINING_INPUTS) | setup
 	$(RASA) train --fixed-model-name current --out models
@@ -36,7 +46,7 @@ train: setup $(MODEL)
 run: train
 	scripts/serve.sh
 
-test: train
+test: train system-packages
 	$(PY) -m pytest
 
 bench: train

@@ -7,6 +7,7 @@ from typing import Any, Dict, List, Optional, Text
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from tickets.agents import AgentDirectory
 from tickets.store import AsyncTicketStore
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,11 @@ def ticket_store() -> AsyncTicketStore:
     if _store is None:
         _store = AsyncTicketStore.from_url(timeout=STORE_TIMEOUT_S)
     return _store
+
+
+def agent_directory() -> AgentDirectory:
+    """Agent accounts over the same database (run its calls through ticket_store().call)."""
+    return AgentDirectory(ticket_store().store)
 
 
 def use_store(store: Optional[AsyncTicketStore]) -> None:

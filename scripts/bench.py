@@ -27,7 +27,7 @@ PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
 from scripts.nlu_eval import load_examples  # noqa: E402
-from tests.conftest import free_port, wait_until_ready  # noqa: E402
+from tests.stack import free_port, jwt_headers, running_stack, wait_until_ready  # noqa: E402
 from tickets.db import migrate  # noqa: E402
 
 DOMAIN = yaml.safe_load((PROJECT / "domain.yml").read_text(encoding="utf-8"))
@@ -141,29 +141,16 @@ def main() -> None:
             results["training_s"] = round(measure_training(Path(tmp)), 1)
         results["model_mb"] = round(MODEL.stat().st_size / 2**20, 1)
 
-        logs = Path(tmp)
-        action_port, rasa_port = free_port(), free_port()
-        endpoints = logs / "endpoints.yml"
-        endpoints.write_text(f"action_endpoint:\n  url: http://127.0.0.1:{action_port}/webhook\n")
-        stack_db = f"sqlite:///{logs / 'stack.db'}"
-        migrate(stack_db)
-        actions = subprocess.Popen([str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(action_port)],
-                                   cwd=PROJECT, env={**env(), "DATABASE_URL": stack_db},
-                                   stdout=(logs / "a.log").open("w"), stderr=subprocess.STDOUT)
         start = time.perf_counter()
-        rasa = subprocess.Popen([str(BIN / "rasa"), "run", "--enable-api", "-i", "127.0.0.1", "--port", str(rasa_port),
-                                 "--model", str(MODEL), "--endpoints", str(endpoints)],
-                                cwd=PROJECT, env=env(), stdout=(logs / "r.log").open("w"), stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{rasa_port}"
-        try:
-            wait_until_ready(f"{base}/status", rasa, logs / "r.log", lambda r: r.ok and bool(r.json().get("model_file")))
-            results["cold_start_s"] = round(time.perf_counter() - start, 1)
-            wait_until_ready(f"http://127.0.0.1:{action_port}/health", actions, logs / "a.log", lambda r: r.ok)
-            results["rss_after_load_mb"] = round(tree_rss_mb(rasa.pid))
+        with running_stack(Path(tmp)) as stack:
+            results["cold_start_s"] = round(time.perf_counter() - start, 1)  # both servers, in parallel
+            base = stack.rasa_url
+            results["rss_after_load_mb"] = round(tree_rss_mb(stack.rasa_pid))
 
             texts = [e.text for e in load_examples()]
             corpus = [texts[i % len(texts)] for i in range(MESSAGES)]
             session = requests.Session()
+            session.headers.update(jwt_headers())  # Rasa's HTTP API requires JWT
             session.post(f"{base}/model/parse", json={"text": "你好"}).raise_for_status()  # warm-up
 
             parse = [timed_ms(lambda t=t: session.post(f"{base}/model/parse", json={"text": t}).raise_for_status())
@@ -189,7 +176,7 @@ def main() -> None:
             elapsed = time.perf_counter() - start
             results["concurrent_msgs_per_s"] = round(len(latencies) / elapsed, 1)
             results["concurrent_p95_ms"] = round(percentile(latencies, 95), 1)
-            results["rss_after_load_test_mb"] = round(tree_rss_mb(rasa.pid))
+            results["rss_after_load_test_mb"] = round(tree_rss_mb(stack.rasa_pid))
 
             turns = []
             for n in range(APPLICATIONS):
@@ -200,10 +187,6 @@ def main() -> None:
                         f"{base}/webhooks/rest/webhook", json={"sender": who, "message": t}).raise_for_status()))
             results["application_turn_p50_ms"] = round(percentile(turns, 50), 1)
             results["application_turn_p95_ms"] = round(percentile(turns, 95), 1)
-        finally:
-            for process in (rasa, actions):
-                process.terminate()
-                process.wait(timeout=30)
 
         measure_actions(f"sqlite:///{Path(tmp) / 'actions.db'}", Path(tmp), "sqlite", results)
         pg_url = postgres_bench_url()

@@ -6,9 +6,11 @@ Phone and merchant numbers are shown masked. Errors print a Chinese message and 
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 from typing import Callable, List, Optional, Sequence
 
+from tickets.agents import AgentDirectory
 from tickets.db import database_url, make_engine, migrate
 from tickets.errors import TicketError, TicketNotFound
 from tickets.privacy import redact
@@ -89,6 +91,40 @@ def _cmd_move(args: argparse.Namespace) -> List[str]:
     return [f"工单 {ticket.ticket_no} 已改为「{ticket.status_label}」"]
 
 
+def _new_password(args: argparse.Namespace) -> str:
+    """From stdin with --password-stdin (scripts), else asked twice without echo."""
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("密码（至少 8 位）：")
+    if getpass.getpass("再输入一次：") != first:
+        raise ValueError("两次输入的密码不一致")
+    return first
+
+
+def _cmd_agent_add(args: argparse.Namespace) -> List[str]:
+    agent = _agents(args).create_agent(args.username, args.name, _new_password(args))
+    return [f"客服 {agent.username}（{agent.display_name}）已创建，可登录 /console"]
+
+
+def _cmd_agent_password(args: argparse.Namespace) -> List[str]:
+    _agents(args).set_password(args.username, _new_password(args))
+    return [f"客服 {args.username} 的密码已更新，原有登录已失效"]
+
+
+def _cmd_agent_disable(args: argparse.Namespace) -> List[str]:
+    _agents(args).set_active(args.username, False)
+    return [f"客服 {args.username} 已停用"]
+
+
+def _cmd_agents(args: argparse.Namespace) -> List[str]:
+    agents = _agents(args).list_agents()
+    return [f"{a.username}\t{a.display_name}\t{'在用' if a.active else '已停用'}" for a in agents] or ["还没有客服账号"]
+
+
+def _agents(args: argparse.Namespace) -> AgentDirectory:
+    return AgentDirectory(_store(args))
+
+
 def _store(args: argparse.Namespace) -> TicketStore:
     return TicketStore(make_engine(args.database_url))
 
@@ -117,6 +153,23 @@ def build_parser() -> argparse.ArgumentParser:
     move.add_argument("--staff", required=True, help="操作人姓名")
     move.add_argument("--note", help="备注")
     move.set_defaults(run=_cmd_move)
+
+    add = commands.add_parser("agent-add", help="创建客服账号（登录客服工作台 /console）")
+    add.add_argument("username", help="登录名：小写字母开头，字母、数字或 _ . -")
+    add.add_argument("--name", required=True, help="显示名，如 张三")
+    add.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码（脚本用）")
+    add.set_defaults(run=_cmd_agent_add)
+
+    password = commands.add_parser("agent-password", help="重设客服密码（其登录随即失效）")
+    password.add_argument("username")
+    password.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码（脚本用）")
+    password.set_defaults(run=_cmd_agent_password)
+
+    disable = commands.add_parser("agent-disable", help="停用客服账号")
+    disable.add_argument("username")
+    disable.set_defaults(run=_cmd_agent_disable)
+
+    commands.add_parser("agents", help="列出客服账号").set_defaults(run=_cmd_agents)
     return parser
 
 

@@ -2,9 +2,9 @@
 they name ticket numbers and statuses, never phone, merchant or card numbers."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Optional
 
-from tickets.statuses import Status
+from tickets.statuses import HandoffStatus, Status
 
 if TYPE_CHECKING:  # avoid an import cycle: views live in tickets.store
     from tickets.store import TicketView
@@ -63,3 +63,27 @@ class SequenceExhausted(TicketError):
 
 class StoreUnavailable(TicketError):
     """The database could not be reached or did not answer in time."""
+
+
+class CaseAlreadyClaimed(TicketError):
+    """Another agent claimed the handoff case first."""
+
+    def __init__(self, case_no: str, assignee: Optional[str]) -> None:
+        super().__init__(f"会话 {case_no} 已被其他客服接入")
+        self.case_no, self.assignee = case_no, assignee
+
+
+class NotCaseAssignee(TicketError):
+    """Only the agent who claimed a case may answer, return or close it."""
+
+    def __init__(self, case_no: str) -> None:
+        super().__init__(f"会话 {case_no} 由其他客服处理中")
+        self.case_no = case_no
+
+
+class CaseNotActive(TicketError):
+    """The case is not in a state that allows this (e.g. already returned to the bot)."""
+
+    def __init__(self, case_no: str, status: "HandoffStatus") -> None:
+        super().__init__(f"会话 {case_no} 当前为「{status.label}」，无法执行此操作")
+        self.case_no, self.status = case_no, status

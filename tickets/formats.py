@@ -10,6 +10,8 @@ PHONE = r"1[3-9][0-9]{9}"
 TERMINAL_SN = r"[A-Za-z0-9]{8,20}"
 TICKET_PREFIX = "ZX"
 TICKET_NO = TICKET_PREFIX + r"[0-9]{12}"
+HANDOFF_PREFIX = "RG"  # 人工: handoff case numbers, RG + yyyymmdd + 4 digits
+HANDOFF_CASE_NO = HANDOFF_PREFIX + r"[0-9]{12}"
 PHONE_LAST4 = r"[0-9]{4}"
 
 

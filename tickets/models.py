@@ -14,12 +14,14 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    false,
     text,
+    true,
 )
 from sqlalchemy.orm import declarative_base
 from sqlalchemy.types import TypeDecorator
 
-from tickets.statuses import OPEN_STATUSES
+from tickets.statuses import ACTIVE_HANDOFF_STATUSES, OPEN_STATUSES
 
 # Named constraints, matching the names the migrations give them (and so autogenerate diffs).
 NAMING_CONVENTION = {
@@ -30,6 +32,7 @@ NAMING_CONVENTION = {
 Base: Any = declarative_base(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 
 KIND_DEREGISTRATION = "deregistration"
+KIND_HANDOFF = "handoff"
 
 # Column sizes; the store validates inputs against the same numbers.
 TICKET_NO_LEN = 16  # "ZX" + yyyymmdd + 4 digits = 14
@@ -45,6 +48,10 @@ IDEMPOTENCY_KEY_LEN = 128
 ACTOR_NAME_LEN = 64
 NOTE_LEN = 500
 DAY_LEN = 8
+USERNAME_LEN = 32
+DISPLAY_NAME_LEN = 32
+PASSWORD_HASH_LEN = 255
+TOKEN_HASH_LEN = 64
 
 
 class UTCDateTime(TypeDecorator):
@@ -73,10 +80,18 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(timezone.utc)
 
 
+def _status_list(statuses) -> str:
+    return ", ".join(f"'{s.value}'" for s in sorted(statuses, key=lambda s: s.value))
+
+
 def open_deregistration_clause() -> str:
     """WHERE clause of the one-open-ticket-per-terminal index (same SQL on SQLite and PostgreSQL)."""
-    statuses = ", ".join(f"'{s.value}'" for s in sorted(OPEN_STATUSES, key=lambda s: s.value))
-    return f"kind = '{KIND_DEREGISTRATION}' AND status IN ({statuses})"
+    return f"kind = '{KIND_DEREGISTRATION}' AND status IN ({_status_list(OPEN_STATUSES)})"
+
+
+def active_handoff_clause() -> str:
+    """WHERE clause of the one-active-handoff-per-conversation index."""
+    return f"kind = '{KIND_HANDOFF}' AND status IN ({_status_list(ACTIVE_HANDOFF_STATUSES)})"
 
 
 class Ticket(Base):
@@ -105,6 +120,10 @@ class Ticket(Base):
     # processes and restarts. Not part of the lifecycle: changing them leaves updated_at alone.
     failed_proofs = Column(Integer, nullable=False, default=0, server_default="0")
     proofs_locked_until = Column(UTCDateTime)
+    # Handoff cases only: who serves it, the merchant's deregistration ticket, a callback wish.
+    assignee = Column(String(USERNAME_LEN))
+    linked_ticket_no = Column(String(TICKET_NO_LEN))
+    callback_requested = Column(Boolean, nullable=False, default=False, server_default=false())
 
     __table_args__ = (
         # The race-free guard against two open applications for one terminal.
@@ -114,6 +133,14 @@ class Ticket(Base):
             unique=True,
             sqlite_where=text(open_deregistration_clause()),
             postgresql_where=text(open_deregistration_clause()),
+        ),
+        # The race-free guard against two waiting handoff cases for one conversation.
+        Index(
+            "uq_tickets_active_handoff_conversation",
+            "conversation_id",
+            unique=True,
+            sqlite_where=text(active_handoff_clause()),
+            postgresql_where=text(active_handoff_clause()),
         ),
         Index("ix_tickets_terminal_sn", "terminal_sn"),
         Index("ix_tickets_status_created_at", "status", "created_at"),
@@ -142,3 +169,28 @@ class TicketSequence(Base):
 
     day = Column(String(DAY_LEN), primary_key=True)  # YYYYMMDD
     last_value = Column(Integer, nullable=False)
+
+
+class Agent(Base):
+    """A support agent who may log in to the console (created with `python -m tickets agent-add`)."""
+
+    __tablename__ = "agents"
+
+    id = Column(Integer, primary_key=True)
+    username = Column(String(USERNAME_LEN), nullable=False, unique=True)
+    display_name = Column(String(DISPLAY_NAME_LEN), nullable=False)
+    password_hash = Column(String(PASSWORD_HASH_LEN), nullable=False)
+    active = Column(Boolean, nullable=False, default=True, server_default=true())
+    created_at = Column(UTCDateTime, nullable=False)
+    last_seen_at = Column(UTCDateTime)  # the console's heartbeat: who counts as online
+
+
+class AgentSession(Base):
+    """A console login. Only the SHA-256 of the cookie token is stored."""
+
+    __tablename__ = "agent_sessions"
+
+    token_hash = Column(String(TOKEN_HASH_LEN), primary_key=True)
+    agent_id = Column(Integer, ForeignKey("agents.id", ondelete="CASCADE"), nullable=False, index=True)
+    created_at = Column(UTCDateTime, nullable=False)
+    expires_at = Column(UTCDateTime, nullable=False)

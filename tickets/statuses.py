@@ -60,6 +60,7 @@ class Actor(LabelledEnum):
     BOT = ("bot", "机器人")
     MERCHANT = ("merchant", "商户")
     STAFF = ("staff", "工作人员")
+    AGENT = ("agent", "人工客服")
 
 
 # The whole state machine. A merchant (or staff) may withdraw at any point before it is final;
@@ -87,3 +88,29 @@ def label(value: Union[LabelledEnum, str]) -> str:
     if isinstance(value, LabelledEnum):
         return value.label
     return Status(value).label
+
+
+# --- handoff cases: a conversation waiting for, or being served by, a person ---------------------
+
+
+class HandoffStatus(LabelledEnum):
+    QUEUED = ("queued", "排队中")
+    CLAIMED = ("claimed", "处理中")
+    RETURNED = ("returned", "已转回机器人")
+    CLOSED = ("closed", "已结束")
+
+
+class HandoffReason(LabelledEnum):
+    REQUESTED = ("requested", "商户要求转人工")
+    COMPLAINT = ("complaint", "商户投诉")
+    NOT_UNDERSTOOD = ("not_understood", "机器人连续未能理解")
+
+
+HANDOFF_TRANSITIONS: Mapping[HandoffStatus, FrozenSet[HandoffStatus]] = {
+    HandoffStatus.QUEUED: frozenset({HandoffStatus.CLAIMED, HandoffStatus.CLOSED}),
+    HandoffStatus.CLAIMED: frozenset({HandoffStatus.RETURNED, HandoffStatus.CLOSED}),
+    HandoffStatus.RETURNED: frozenset(),
+    HandoffStatus.CLOSED: frozenset(),
+}
+# While a case is in one of these the bot stays silent in its conversation (at most one per conversation).
+ACTIVE_HANDOFF_STATUSES: FrozenSet[HandoffStatus] = frozenset({HandoffStatus.QUEUED, HandoffStatus.CLAIMED})

@@ -36,6 +36,7 @@ from tickets.errors import (
     TerminalHasOpenTicket,
     TicketNotFound,
 )
+from tickets.handoff import HandoffCases
 from tickets.privacy import mask_merchant_no, mask_phone
 from tickets.statuses import (
     FINAL_STATUSES,
@@ -241,8 +242,8 @@ def _refusal(ticket_no: str, current: Status, target: Status) -> str:
     return f"{prefix}，不能直接改为「{target.label}」"
 
 
-class TicketStore:
-    """Synchronous store. Thread-safe: every call uses its own session and connection.
+class TicketStore(HandoffCases):
+    """Synchronous store (deregistration tickets here; handoff cases in tickets.handoff). Thread-safe: every call uses its own session and connection.
 
     Expects an engine from tickets.db.make_engine (its SQLite hooks give writers BEGIN IMMEDIATE).
     """
@@ -330,7 +331,7 @@ class TicketStore:
         with self._transaction(write=True) as session:
             now = self._clock()
             row = m.Ticket(
-                ticket_no=self._next_ticket_no(session, now),
+                ticket_no=self._next_ticket_no(session, now, TICKET_PREFIX),
                 kind=m.KIND_DEREGISTRATION,
                 status=Status.SUBMITTED.value,
                 merchant_no=application.merchant_no,
@@ -374,29 +375,31 @@ class TicketStore:
             return _ticket_view(row)
 
     @staticmethod
-    def _next_ticket_no(session: Session, now: datetime) -> str:
-        """ZX + Shanghai date + 4-digit daily sequence.
+    def _next_ticket_no(session: Session, now: datetime, prefix: str) -> str:
+        """`prefix` + Shanghai date + 4-digit daily sequence (one counter per prefix and day).
 
         The upsert increments the day's row in place, which locks it (row lock on PostgreSQL, the
         write lock taken by BEGIN IMMEDIATE on SQLite) until our transaction ends; so reading it back
         sees our own value, and a rollback hands the number to the next applicant: no gaps.
         """
         day = now.astimezone(SHANGHAI).strftime("%Y%m%d")
+        # The counter row is keyed by the day for ZX (as it always was), by prefix + yymmdd otherwise.
+        key = day if prefix == TICKET_PREFIX else prefix + day[2:]
         insert = _UPSERT[session.get_bind().dialect.name]
         session.execute(
             insert(m.TicketSequence)
-            .values(day=day, last_value=1)
+            .values(day=key, last_value=1)
             .on_conflict_do_update(
                 index_elements=[m.TicketSequence.day],
                 set_={"last_value": m.TicketSequence.last_value + 1},
             )
         )
         value = session.execute(
-            select(m.TicketSequence.last_value).where(m.TicketSequence.day == day)
+            select(m.TicketSequence.last_value).where(m.TicketSequence.day == key)
         ).scalar_one()
         if value > MAX_DAILY_SEQUENCE:
             raise SequenceExhausted(day)
-        return f"{TICKET_PREFIX}{day}{value:04d}"
+        return f"{prefix}{day}{value:04d}"
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -406,7 +409,9 @@ class TicketStore:
             return _ticket_view(row) if row is not None else None
 
     def get(self, ticket_no: str) -> Optional[TicketView]:
-        return self._find_one(m.Ticket.ticket_no == ticket_no_of(ticket_no))
+        return self._find_one(
+            m.Ticket.ticket_no == ticket_no_of(ticket_no), m.Ticket.kind == m.KIND_DEREGISTRATION
+        )
 
     def open_ticket_for_terminal(self, terminal_sn: str) -> Optional[TicketView]:
         """The terminal's deregistration ticket in progress, if any (there is at most one)."""
@@ -452,7 +457,12 @@ class TicketStore:
         """Newest first."""
         if not isinstance(limit, int) or not 1 <= limit <= MAX_LIST_LIMIT:
             raise ValueError(f"数量须在 1 到 {MAX_LIST_LIMIT} 之间")
-        query = select(m.Ticket).order_by(m.Ticket.created_at.desc(), m.Ticket.id.desc()).limit(limit)
+        query = (
+            select(m.Ticket)
+            .where(m.Ticket.kind == m.KIND_DEREGISTRATION)
+            .order_by(m.Ticket.created_at.desc(), m.Ticket.id.desc())
+            .limit(limit)
+        )
         if status is not None:
             query = query.where(m.Ticket.status == _member(Status, status, "状态").value)
         if terminal_sn is not None:
@@ -586,6 +596,10 @@ class AsyncTicketStore:
 
     def close(self, *, wait: bool = True) -> None:
         self._executor.shutdown(wait=wait)
+
+    async def call(self, method: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+        """Run any blocking store call (e.g. `store.claim`) under this wrapper's pool and timeout."""
+        return await self._call(method, *args, **kwargs)
 
     async def _call(self, method: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
         loop = asyncio.get_running_loop()

@@ -1,0 +1,83 @@
+"""Handing a conversation to the support team.
+
+The case lives in the ticket store, which is what the web channel checks on every message: the
+bot stays silent while a case is queued or claimed, whatever Rasa's own pause flag says (session
+expiry and /restart reset that flag). The ConversationPaused event returned here is the second
+layer, for any channel that does not check the store.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, ConversationPaused
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.ticket_service import agent_directory, owned_tickets, ticket_store
+from tickets.errors import StoreUnavailable
+from tickets.statuses import HandoffReason
+from tickets.store import TicketView
+
+log = logging.getLogger(__name__)
+REASON_BY_INTENT = {"complain": HandoffReason.COMPLAINT, "request_human": HandoffReason.REQUESTED}
+
+
+async def _linked_ticket(tracker: Tracker) -> Optional[TicketView]:
+    """The newest deregistration ticket this conversation opened or proved it owns."""
+    for ticket_no in sorted(owned_tickets(tracker), reverse=True):
+        ticket = await ticket_store().get(ticket_no)
+        if ticket is not None:
+            return ticket
+    return None
+
+
+async def hand_off(
+    dispatcher: CollectingDispatcher, tracker: Tracker, reason: HandoffReason
+) -> List[Dict[Text, Any]]:
+    store = ticket_store()
+    try:
+        ticket = await _linked_ticket(tracker)
+        phone = ticket.phone if ticket else tracker.get_slot("phone")
+        opened = await store.call(
+            store.store.open_handoff,
+            conversation_id=tracker.sender_id,
+            reason=reason,
+            linked_ticket_no=ticket.ticket_no if ticket else None,
+            phone=phone,
+        )
+        agents_online = await store.call(agent_directory().online_count)
+    except (StoreUnavailable, ValueError) as error:
+        log.warning("handoff not recorded: %s", type(error).__name__)
+        dispatcher.utter_message(response="utter_handoff_unavailable")
+        return []
+    if agents_online:
+        dispatcher.utter_message(response="utter_handoff_queued", position=opened.position)
+    else:
+        dispatcher.utter_message(response="utter_handoff_no_agent", position=opened.position)
+        if opened.case.masked_phone:
+            dispatcher.utter_message(response="utter_offer_callback", masked_phone=opened.case.masked_phone)
+    # Leave any form: when the conversation comes back, the bot starts from a clean state.
+    return [ActiveLoop(None), ConversationPaused()]
+
+
+class ActionHandOff(Action):
+    """The merchant asked for a person or complained."""
+
+    def name(self) -> Text:
+        return "action_hand_off"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        return await hand_off(dispatcher, tracker, REASON_BY_INTENT.get(intent, HandoffReason.REQUESTED))
+
+
+class ActionHandOffAfterFallback(Action):
+    """Replaces Rasa's last fallback step: after a second failed attempt, a person takes over."""
+
+    def name(self) -> Text:
+        return "action_default_fallback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+        dispatcher.utter_message(response="utter_fallback_handoff")
+        return await hand_off(dispatcher, tracker, HandoffReason.NOT_UNDERSTOOD)

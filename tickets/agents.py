@@ -1,0 +1,200 @@
+"""Support agents: accounts with scrypt-hashed passwords, console sessions, who is online.
+
+A session token is handed to the browser once (in an HttpOnly cookie); the database keeps only its
+SHA-256, so a leaked database does not let anyone log in. Sessions expire after SESSION_TTL.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import List, Optional, Tuple
+
+from sqlalchemy import delete, func, select
+from sqlalchemy import exc as sa_exc
+
+from tickets import models as m
+from tickets.errors import TicketError
+from tickets.store import TicketStore
+
+SESSION_TTL = timedelta(hours=8)
+ONLINE_WINDOW = timedelta(seconds=60)  # the console polls every few seconds
+_SEEN_RESOLUTION = timedelta(seconds=10)  # write last_seen_at at most this often
+_USERNAME = re.compile(r"[a-z][a-z0-9_.-]{1,31}")
+MIN_PASSWORD_LEN = 8
+# scrypt parameters (RFC 7914 interactive-login strength; ~16 MB, tens of ms).
+_N, _R, _P, _DKLEN = 2**14, 8, 1, 32
+
+
+class AgentError(TicketError):
+    """A refused account operation; the message is Chinese and safe to show."""
+
+
+@dataclass(frozen=True)
+class AgentView:
+    username: str
+    display_name: str
+    active: bool
+
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=_DKLEN)
+    encode = lambda raw: base64.b64encode(raw).decode()  # noqa: E731
+    return f"scrypt${_N}${_R}${_P}${encode(salt)}${encode(digest)}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+        expected = base64.b64decode(digest)
+        actual = hashlib.scrypt(
+            password.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p), dklen=len(expected)
+        )
+    except (ValueError, TypeError):
+        return False
+    return scheme == "scrypt" and hmac.compare_digest(actual, expected)
+
+
+# Checked when the username is unknown, so that a miss costs as much time as a wrong password.
+_DECOY_HASH = hash_password(secrets.token_hex(8))
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _view(row: m.Agent) -> AgentView:
+    return AgentView(row.username, row.display_name, bool(row.active))
+
+
+class AgentDirectory:
+    """Agent accounts and sessions. Thread-safe like TicketStore (and sharing its transactions)."""
+
+    def __init__(self, store: TicketStore) -> None:
+        self._store = store
+
+    def _clock(self) -> datetime:
+        return self._store._clock()
+
+    def _transaction(self, *, write: bool):
+        return self._store._transaction(write=write)  # same package: one transaction discipline
+
+    # -- accounts ---------------------------------------------------------------------------
+
+    def create_agent(self, username: str, display_name: str, password: str) -> AgentView:
+        username = (username or "").strip().lower()
+        display_name = (display_name or "").strip()
+        if not _USERNAME.fullmatch(username):
+            raise AgentError("用户名须为 2–32 位小写字母、数字或 _ . -，以字母开头")
+        if not 0 < len(display_name) <= m.DISPLAY_NAME_LEN:
+            raise AgentError(f"显示名不能为空，且不超过 {m.DISPLAY_NAME_LEN} 个字")
+        self._check_password(password)
+        try:
+            with self._transaction(write=True) as session:
+                row = m.Agent(
+                    username=username, display_name=display_name, password_hash=hash_password(password),
+                    active=True, created_at=self._clock(),
+                )
+                session.add(row)
+                session.flush()
+                return _view(row)
+        except sa_exc.IntegrityError:
+            raise AgentError(f"用户名 {username} 已存在") from None
+
+    @staticmethod
+    def _check_password(password: str) -> None:
+        if not isinstance(password, str) or len(password) < MIN_PASSWORD_LEN:
+            raise AgentError(f"密码至少 {MIN_PASSWORD_LEN} 位")
+
+    def set_password(self, username: str, password: str) -> None:
+        self._check_password(password)
+        with self._transaction(write=True) as session:
+            row = self._agent_row(session, username)
+            row.password_hash = hash_password(password)
+            session.execute(delete(m.AgentSession).where(m.AgentSession.agent_id == row.id))
+
+    def set_active(self, username: str, active: bool) -> None:
+        with self._transaction(write=True) as session:
+            row = self._agent_row(session, username)
+            row.active = active
+            if not active:
+                session.execute(delete(m.AgentSession).where(m.AgentSession.agent_id == row.id))
+
+    @staticmethod
+    def _agent_row(session, username: str) -> m.Agent:
+        row = session.execute(
+            select(m.Agent).where(m.Agent.username == (username or "").strip().lower())
+        ).scalar_one_or_none()
+        if row is None:
+            raise AgentError(f"没有用户名为 {username} 的客服")
+        return row
+
+    def list_agents(self) -> List[AgentView]:
+        with self._transaction(write=False) as session:
+            return [_view(r) for r in session.execute(select(m.Agent).order_by(m.Agent.username)).scalars()]
+
+    # -- sessions ---------------------------------------------------------------------------
+
+    def login(self, username: str, password: str) -> Optional[Tuple[AgentView, str]]:
+        """(agent, session token) for the right password of an active agent, else None."""
+        with self._transaction(write=False) as session:
+            row = session.execute(
+                select(m.Agent).where(m.Agent.username == (username or "").strip().lower())
+            ).scalar_one_or_none()
+            stored = row.password_hash if row is not None else _DECOY_HASH
+            agent_id = row.id if row is not None else None
+            view = _view(row) if row is not None else None
+        if not verify_password(password or "", stored) or view is None or not view.active:
+            return None
+        token = secrets.token_urlsafe(32)
+        now = self._clock()
+        with self._transaction(write=True) as session:
+            session.add(
+                m.AgentSession(
+                    token_hash=_token_hash(token), agent_id=agent_id, created_at=now, expires_at=now + SESSION_TTL
+                )
+            )
+            session.execute(delete(m.AgentSession).where(m.AgentSession.expires_at < now))
+            session.get(m.Agent, agent_id).last_seen_at = now
+        return view, token
+
+    def agent_for_session(self, token: Optional[str], *, heartbeat: bool = True) -> Optional[AgentView]:
+        """The agent behind a live session token (and, with `heartbeat`, mark them online)."""
+        if not token or len(token) > 128:
+            return None
+        now = self._clock()
+        with self._transaction(write=False) as session:
+            found = session.execute(
+                select(m.Agent, m.AgentSession.expires_at)
+                .join(m.AgentSession, m.AgentSession.agent_id == m.Agent.id)
+                .where(m.AgentSession.token_hash == _token_hash(token))
+            ).one_or_none()
+        if found is None or found[1] <= now or not found[0].active:
+            return None
+        agent = found[0]
+        if heartbeat and (agent.last_seen_at is None or now - agent.last_seen_at > _SEEN_RESOLUTION):
+            with self._transaction(write=True) as session:
+                session.get(m.Agent, agent.id).last_seen_at = now
+        return _view(agent)
+
+    def logout(self, token: Optional[str]) -> None:
+        if token:
+            with self._transaction(write=True) as session:
+                session.execute(delete(m.AgentSession).where(m.AgentSession.token_hash == _token_hash(token)))
+
+    def online_count(self) -> int:
+        """Active agents seen by the console within ONLINE_WINDOW."""
+        since: datetime = self._clock() - ONLINE_WINDOW
+        with self._transaction(write=False) as session:
+            return session.execute(
+                select(func.count()).select_from(m.Agent).where(m.Agent.active.is_(True), m.Agent.last_seen_at >= since)
+            ).scalar_one()
+
+    def display_names(self) -> dict:
+        with self._transaction(write=False) as session:
+            return dict(session.execute(select(m.Agent.username, m.Agent.display_name)).all())

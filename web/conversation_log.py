@@ -1,0 +1,111 @@
+"""Reading and writing Rasa conversations (trackers) for the handoff, inside the Rasa server.
+
+While a person has the conversation, merchant and agent messages are appended to the tracker
+directly — no NLU, no prediction — under Rasa's own per-conversation lock, so they sit in the same
+transcript as the bot's turns and nothing races a bot turn in progress.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Dict, List, Optional, Set, Text
+
+from rasa.core.agent import Agent
+from rasa.shared.core.events import (
+    ActionExecuted,
+    BotUttered,
+    ConversationPaused,
+    ConversationResumed,
+    Event,
+    SessionStarted,
+    UserUttered,
+)
+
+from tickets.privacy import redact
+
+AGENT_KEY = "agent"  # BotUttered metadata of an agent's message: {"agent": {"username", "name"}}
+SYSTEM_KEY = "system"  # BotUttered metadata of a notice from the web channel itself
+
+
+async def _append(agent: Agent, conversation_id: Text, events: List[Event]) -> None:
+    async with agent.lock_store.lock(conversation_id):
+        tracker = await agent.processor.get_tracker(conversation_id)
+        for event in events:
+            tracker.update(event)
+        await agent.processor.save_tracker(tracker)
+
+
+async def record_merchant_message(agent: Agent, conversation_id: Text, text: Text) -> None:
+    """A merchant message while handed off: stored as said, never parsed (so "/restart" is text)."""
+    await _append(agent, conversation_id, [UserUttered(text, input_channel="web_chat"), ConversationPaused()])
+
+
+async def record_agent_message(agent: Agent, conversation_id: Text, text: Text, username: Text, name: Text) -> None:
+    await _append(agent, conversation_id, [BotUttered(text, metadata={AGENT_KEY: {"username": username, "name": name}})])
+
+
+async def record_notice(agent: Agent, conversation_id: Text, text: Text) -> None:
+    await _append(agent, conversation_id, [BotUttered(text, metadata={SYSTEM_KEY: True})])
+
+
+async def give_back_to_bot(agent: Agent, conversation_id: Text, notice: Text) -> None:
+    """End the handoff in the tracker: resume, then a fresh session for the bot.
+
+    The new session keeps the transcript but gives the policies a clean state (the handoff turns
+    carry no intents) and drops slots, so ownership of a ticket must be proved again.
+    """
+    await _append(
+        agent,
+        conversation_id,
+        [
+            ConversationResumed(),
+            BotUttered(notice, metadata={SYSTEM_KEY: True}),
+            ActionExecuted("action_session_start"),
+            SessionStarted(),
+            ActionExecuted("action_listen"),
+        ],
+    )
+
+
+def _iso(timestamp: Optional[float]) -> Text:
+    moment = datetime.fromtimestamp(timestamp, timezone.utc) if timestamp else datetime.now(timezone.utc)
+    return moment.isoformat()
+
+
+def _message(event: Event) -> Optional[Dict[Text, Any]]:
+    if isinstance(event, UserUttered) and event.text:
+        return {"from": "merchant", "text": redact(event.text), "agent": None, "buttons": [], "at": _iso(event.timestamp)}
+    if isinstance(event, BotUttered) and (event.text or event.data.get("buttons")):
+        metadata = event.metadata or {}
+        by_agent = metadata.get(AGENT_KEY) or {}
+        sender = "agent" if by_agent else "system" if metadata.get(SYSTEM_KEY) else "bot"
+        buttons = [{"title": b.get("title"), "payload": b.get("payload")} for b in event.data.get("buttons") or []]
+        return {
+            "from": sender, "text": redact(event.text or ""), "agent": by_agent.get("name"),
+            "buttons": buttons, "at": _iso(event.timestamp),
+        }
+    return None
+
+
+async def transcript(agent: Agent, conversation_id: Text) -> List[Dict[Text, Any]]:
+    """Every message of every session, oldest first, with numbers masked."""
+    tracker = await agent.tracker_store.retrieve_full_tracker(conversation_id)
+    if tracker is None:
+        return []
+    return [m for m in (_message(e) for e in tracker.events) if m]
+
+
+async def last_offered_payloads(agent: Agent, conversation_id: Text) -> Set[Text]:
+    """Payloads of the buttons under the bot's latest message with buttons in this session."""
+    tracker = await agent.tracker_store.retrieve(conversation_id)
+    for event in reversed(list(tracker.events) if tracker else []):
+        if isinstance(event, BotUttered) and event.data.get("buttons"):
+            return {b.get("payload") for b in event.data["buttons"] if b.get("payload")}
+    return set()
+
+
+async def last_merchant_message(agent: Agent, conversation_id: Text) -> Optional[Text]:
+    tracker = await agent.tracker_store.retrieve(conversation_id)
+    for event in reversed(list(tracker.events) if tracker else []):
+        if isinstance(event, UserUttered) and event.text:
+            return redact(event.text)
+    return None
