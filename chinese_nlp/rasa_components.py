@@ -49,7 +49,9 @@ class TextNormalizer(GraphComponent):
         if not text or text.startswith(COMMAND_PREFIX):
             return
         normalized = normalize(text)
-        if normalized.text == text:
+        if normalized.text == text or normalized.text.startswith(COMMAND_PREFIX):
+            # Never turn text into a command ("／restart", " /restart"): Rasa's RegexMessageHandler,
+            # last in the graph, would run it as one. Such a message stays as typed.
             return
         # Move annotated entities onto the normalised text (training data only has them).
         for entity in message.get(ENTITIES) or []:

@@ -62,6 +62,10 @@ class RasaStack:
     logs: Path
     rasa_pid: int
 
+    @property
+    def endpoints_file(self) -> Path:
+        return self.logs / "endpoints.yml"
+
     def webhook(self, sender: str, message: str, session: Optional[requests.Session] = None) -> List[dict]:
         """The REST channel (tests and bench only; production serves the web chat alone)."""
         response = (session or requests).post(
@@ -85,7 +89,7 @@ class RasaStack:
         return response.json()
 
 
-def _env(**extra: str) -> dict:
+def rasa_env(**extra: str) -> dict:
     env = dict(os.environ)
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env["RASA_TELEMETRY_ENABLED"] = "false"
@@ -107,7 +111,7 @@ def running_stack(workdir: Path) -> Iterator[RasaStack]:
     }))
     credentials.write_text(yaml.safe_dump({"rest": None, "web.channel.WebChatInput": None}))
     origins = f"http://127.0.0.1:{rasa_port},http://localhost:{rasa_port}"
-    env = _env(DATABASE_URL=database_url, ZX_SITE_ORIGINS=origins, ZX_SECRET_KEY=WEB_SECRET)
+    env = rasa_env(DATABASE_URL=database_url, ZX_SITE_ORIGINS=origins, ZX_SECRET_KEY=WEB_SECRET)
 
     action_log, rasa_log = workdir / "actions.log", workdir / "rasa.log"
     actions = subprocess.Popen(

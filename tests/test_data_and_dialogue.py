@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.conftest import MODEL, PROJECT, _env
+from tests.stack import MODEL, PROJECT, rasa_env
 
 RASA = str(Path(sys.executable).parent / "rasa")
 # Responses Rasa's own default actions utter; its validator only looks for them in stories.
@@ -34,7 +34,7 @@ def test_rasa_data_validate_has_no_warnings():
     responses uttered by default actions, custom actions or forms (it only searches stories), and retrieval intents
     declared in domain.yml as Rasa requires (it merges them in a second time)."""
     result = subprocess.run(
-        [RASA, "data", "validate"], cwd=PROJECT, env=_env(), capture_output=True, text=True, timeout=600,
+        [RASA, "data", "validate"], cwd=PROJECT, env=rasa_env(), capture_output=True, text=True, timeout=600,
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-4000:]
@@ -56,7 +56,7 @@ def test_every_test_story_is_followed(rasa_stack, tmp_path):
         [RASA, "test", "core", "--e2e", "--model", str(MODEL), "--stories", "tests/stories",
          "--endpoints", str(rasa_stack.endpoints_file), "--out", str(tmp_path),
          "--fail-on-prediction-errors"],
-        cwd=PROJECT, env=_env(), capture_output=True, text=True, timeout=900,
+        cwd=PROJECT, env=rasa_env(), capture_output=True, text=True, timeout=900,
     )
     failed = tmp_path / "failed_test_stories.yml"
     details = failed.read_text(encoding="utf-8") if failed.exists() else ""

@@ -1,4 +1,5 @@
 """Conversations over the REST channel against the real Rasa server and action server."""
+import re
 import uuid
 
 import pytest
@@ -6,6 +7,8 @@ import yaml
 
 from actions.faq_topics import FAQ_TOPICS
 from tests.conftest import PROJECT, response_texts
+from tickets.statuses import HandoffReason
+from tickets.store import TicketStore
 
 UNCLEAR = [line for line in (PROJECT / "tests" / "nlu" / "unclear.txt").read_text(encoding="utf-8").splitlines()
            if line and not line.startswith("#")]
@@ -72,12 +75,15 @@ def test_unsure_nlu_asks_which_topic_then_a_rephrase(rasa_stack, domain, unclear
     assert texts(rephrase) == response_texts(domain, "utter_ask_rephrase")
 
 
-def test_not_understood_twice_then_offered_a_person(rasa_stack, domain, unclear_messages):
+def test_not_understood_twice_hands_the_conversation_to_a_person(rasa_stack, domain, unclear_messages):
     conversation = sender()
     rasa_stack.webhook(conversation, unclear_messages[0])
-    give_up = rasa_stack.webhook(conversation, unclear_messages[1])
-    assert texts(give_up) == response_texts(domain, "utter_default")
-    assert "转人工" in give_up[0]["text"]
+    give_up = texts(rasa_stack.webhook(conversation, unclear_messages[1]))
+    assert give_up[0] == response_texts(domain, "utter_fallback_handoff")[0]
+    case = TicketStore.from_url(rasa_stack.database_url).active_handoff(conversation)
+    assert case is not None and case.reason is HandoffReason.NOT_UNDERSTOOD
+    queued = response_texts(domain, "utter_handoff_no_agent")[0]
+    assert re.fullmatch(re.escape(queued).replace(re.escape("{position}"), r"\d+"), give_up[1])
 
 
 def test_choosing_a_suggested_topic_answers_it(rasa_stack, domain, unclear_messages):

@@ -178,19 +178,16 @@ class MerchantSockets:
             await self.on_new_message(
                 UserMessage(text, output, conversation_id, input_channel=WebChatInput.name())
             )
+            case = await self.desk.active_case(conversation_id)
         except Exception as error:  # the merchant gets an answer whatever broke
             log.error("message not handled: %s", type(error).__name__)
-        finally:
-            await self.desk.to_merchant(conversation_id, "typing", {"on": False})
-        try:
-            case = await self.desk.active_case(conversation_id)
-        except StoreUnavailable:
             case = None
         if case is not None:
             await self.desk.to_merchant(conversation_id, "handoff", {"state": "queued"})
             await self.desk.notify_agents(case.case_no)
         elif output.sent == 0:
             await self._notice(sid, NO_REPLY)
+        await self.desk.to_merchant(conversation_id, "typing", {"on": False})
 
     async def _as_text_unless_offered(self, conversation_id: Text, text: Text) -> Text:
         """A leading "/" is Rasa's command syntax (/restart, /intent{...}). Only payloads of buttons the

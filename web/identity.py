@@ -47,11 +47,12 @@ def cookies_from_environ(environ: Mapping[str, Any]) -> Mapping[str, str]:
 
 
 def set_cookie(response: Any, name: str, value: str, *, max_age: Optional[int], secure: bool) -> None:
-    """HttpOnly, SameSite=Lax, whole site (Sanic response)."""
+    """HttpOnly, whole site (Sanic response). Over HTTPS (`secure`): SameSite=None; Secure, so the
+    widget's iframe on a partner site keeps its conversation; over plain HTTP: SameSite=Lax."""
     response.cookies[name] = value
     cookie = response.cookies[name]
     cookie["httponly"] = True
-    cookie["samesite"] = "Lax"
+    cookie["samesite"] = "None" if secure else "Lax"
     cookie["path"] = "/"
     if max_age is not None:
         cookie["max-age"] = max_age

@@ -16,7 +16,7 @@ def test_migrate_is_repeatable(database, engine):
     db.migrate(database.url, schema=database.schema)
     with engine.connect() as connection:
         assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalars().all() == [
-            "0002_proof_lockout"
+            "0003_handoff_agents"
         ]
 
 

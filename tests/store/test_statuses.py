@@ -3,6 +3,7 @@ import pytest
 
 from tickets.statuses import (
     FINAL_STATUSES,
+    HandoffStatus,
     OPEN_STATUSES,
     TRANSITIONS,
     Actor,
@@ -19,7 +20,8 @@ def test_chinese_labels():
     assert label("in_review") == "审核中"
     assert [r.label for r in Reason] == ["不再使用", "违规冻结", "店铺关闭或转让", "其他"]
     assert [r.label for r in ReturnMethod] == ["网点交还", "邮寄回收"]
-    assert [a.value for a in Actor] == ["bot", "merchant", "staff"]
+    assert [a.value for a in Actor] == ["bot", "merchant", "staff", "agent"]
+    assert [s.label for s in HandoffStatus] == ["排队中", "处理中", "已转回机器人", "已结束"]
 
 
 def test_state_machine():

@@ -61,3 +61,16 @@ def test_spans_after_a_changed_word_shift_correctly():
 def test_empty_and_whitespace_only_text():
     assert normalize_text("") == ""
     assert normalize_text("   ") == ""
+
+
+@pytest.mark.parametrize("typed", ["／restart", " /restart", "\u3000/session_start", '／greet{"phone": "1"}'])
+def test_the_pipeline_never_turns_text_into_a_rasa_command(typed):
+    """Rasa's RegexMessageHandler runs after the NLU pipeline and treats a leading "/" as a command."""
+    from rasa.shared.nlu.constants import TEXT
+    from rasa.shared.nlu.training_data.message import Message
+
+    from chinese_nlp.rasa_components import TextNormalizer
+
+    message = Message({TEXT: typed})
+    TextNormalizer().process([message])
+    assert not message.get(TEXT).startswith("/")

@@ -1,0 +1,155 @@
+"""Helpers for the web tests: a merchant's browser session (cookie + socket.io) and agents."""
+from __future__ import annotations
+
+import queue
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional
+
+import pytest
+import requests
+import socketio
+
+from tickets.agents import AgentDirectory
+from tickets.handoff import HandoffCase
+from tickets.store import TicketStore
+
+WAIT_S = 30  # upper bound for a reply to arrive; tests wait for events, never sleep
+
+
+class Merchant:
+    """A browser: loads the page (gets the signed conversation cookie) and chats over socket.io."""
+
+    def __init__(self, base_url: str, cookie: Optional[str] = None) -> None:
+        self.base_url = base_url
+        self.http = requests.Session()
+        if cookie is None:
+            page = self.http.get(f"{base_url}/", timeout=30)
+            page.raise_for_status()
+        else:
+            self.http.cookies.set("zx_chat", cookie)
+        self.events: "queue.Queue[tuple]" = queue.Queue()
+        self.sio = socketio.Client(reconnection=False)
+        for name in ("bot_uttered", "error_message", "handoff", "typing"):
+            self.sio.on(name, lambda data, name=name: self.events.put((name, data)))
+
+    @property
+    def cookie(self) -> str:
+        return self.http.cookies.get("zx_chat")
+
+    def connect(self) -> "Merchant":
+        # Polling: the python client's websocket transport needs a newer aiohttp than Rasa allows;
+        # the browser tests cover websockets.
+        self.sio.connect(self.base_url, headers={"Cookie": f"zx_chat={self.cookie}"}, transports=["polling"],
+                         wait_timeout=WAIT_S)
+        return self
+
+    def say(self, text: str) -> None:
+        self.sio.emit("user_uttered", {"message": text})
+
+    def send(self, text: str) -> None:
+        """Say `text` and wait until the server has finished handling it (socket.io acknowledgement:
+        whatever it sent in reply arrives before the acknowledgement)."""
+        self.sio.call("user_uttered", {"message": text}, timeout=WAIT_S)
+
+    def next_event(self, *names: str) -> tuple:
+        while True:
+            name, data = self.events.get(timeout=WAIT_S)
+            if not names or name in names:
+                return name, data
+
+    def replies_until(self, predicate) -> List[Dict[str, Any]]:
+        """bot_uttered payloads up to and including the first one `predicate` accepts."""
+        seen = []
+        while True:
+            _, data = self.next_event("bot_uttered", "error_message")
+            seen.append(data)
+            if predicate(data):
+                return seen
+
+    def turn(self, text: str) -> List[Dict[str, Any]]:
+        """Say `text` and collect the bot's replies (until the typing indicator goes off)."""
+        self.say(text)
+        replies = []
+        while True:
+            name, data = self.next_event("bot_uttered", "typing", "error_message")
+            if name == "typing" and data == {"on": False}:
+                return replies
+            if name != "typing":
+                replies.append(data)
+
+    def history(self) -> Dict[str, Any]:
+        response = self.http.get(f"{self.base_url}/chat/history", timeout=30)
+        response.raise_for_status()
+        return response.json()
+
+    def close(self) -> None:
+        if self.sio.connected:
+            self.sio.disconnect()
+
+
+@dataclass
+class Desk:
+    """The stack's database, seen as staff see it."""
+
+    database_url: str
+    store: TicketStore = field(init=False)
+    agents: AgentDirectory = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.store = TicketStore.from_url(self.database_url)
+        self.agents = AgentDirectory(self.store)
+
+    def new_agent(self, name: str = "测试客服") -> "AgentClient":
+        username = f"agent{uuid.uuid4().hex[:8]}"
+        password = uuid.uuid4().hex
+        self.agents.create_agent(username, name, password)
+        return AgentClient(username, password)
+
+    def case_of(self, merchant: Merchant) -> Optional[HandoffCase]:
+        return self.store.active_handoff(merchant.cookie.split(".")[0])
+
+    def case_of_conversation(self, browser_cookies: List[Dict[str, Any]]) -> Optional[HandoffCase]:
+        """The active case of a browser, from its cookies (Playwright's context.cookies())."""
+        chat = next(c["value"] for c in browser_cookies if c["name"] == "zx_chat")
+        return self.store.active_handoff(chat.split(".")[0])
+
+
+@dataclass
+class AgentClient:
+    username: str
+    password: str
+    http: requests.Session = field(default_factory=requests.Session)
+    base_url: str = ""
+
+    def login(self, base_url: str) -> "AgentClient":
+        self.base_url = base_url
+        response = self.http.post(f"{base_url}/console/api/login",
+                                  json={"username": self.username, "password": self.password}, timeout=30)
+        response.raise_for_status()
+        return self
+
+    def get(self, path: str) -> requests.Response:
+        return self.http.get(f"{self.base_url}/console/api{path}", timeout=30)
+
+    def post(self, path: str, body: Optional[dict] = None) -> requests.Response:
+        return self.http.post(f"{self.base_url}/console/api{path}", json=body or {}, timeout=30)
+
+
+@pytest.fixture
+def merchants(rasa_stack):
+    opened: List[Merchant] = []
+
+    def open_merchant(cookie: Optional[str] = None) -> Merchant:
+        merchant = Merchant(rasa_stack.rasa_url, cookie)
+        opened.append(merchant)
+        return merchant
+
+    yield open_merchant
+    for merchant in opened:
+        merchant.close()
+
+
+@pytest.fixture(scope="module")
+def desk(rasa_stack) -> Desk:
+    return Desk(rasa_stack.database_url)
