@@ -46,11 +46,16 @@ async def hand_off(
             linked_ticket_no=ticket.ticket_no if ticket else None,
             phone=phone,
         )
-        agents_online = await store.call(agent_directory().online_count)
     except (StoreUnavailable, ValueError) as error:
+        # A call abandoned on timeout may still have queued the case: the channel then routes the
+        # next message to the queue, and the merchant asking again is told nothing wrong.
         log.warning("handoff not recorded: %s", type(error).__name__)
         dispatcher.utter_message(response="utter_handoff_unavailable")
         return []
+    try:
+        agents_online = await store.call(agent_directory().online_count)
+    except StoreUnavailable:
+        agents_online = 0  # the case is queued either way; promise nothing about waiting time
     if agents_online:
         dispatcher.utter_message(response="utter_handoff_queued", position=opened.position)
     else:

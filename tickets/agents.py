@@ -22,6 +22,8 @@ from tickets.errors import TicketError
 from tickets.store import TicketStore
 
 SESSION_TTL = timedelta(hours=8)
+MAX_FAILED_LOGINS = 5
+LOGIN_LOCKOUT = timedelta(minutes=15)
 ONLINE_WINDOW = timedelta(seconds=60)  # the console polls every few seconds
 _SEEN_RESOLUTION = timedelta(seconds=10)  # write last_seen_at at most this often
 _USERNAME = re.compile(r"[a-z][a-z0-9_.-]{1,31}")
@@ -119,11 +121,14 @@ class AgentDirectory:
             session.execute(delete(m.AgentSession).where(m.AgentSession.agent_id == row.id))
 
     def set_active(self, username: str, active: bool) -> None:
+        """Disabling ends the agent's sessions and puts their claimed cases back in the queue."""
         with self._transaction(write=True) as session:
             row = self._agent_row(session, username)
             row.active = active
             if not active:
                 session.execute(delete(m.AgentSession).where(m.AgentSession.agent_id == row.id))
+        if not active:
+            self._store.requeue_cases_of(row.username)
 
     @staticmethod
     def _agent_row(session, username: str) -> m.Agent:
@@ -141,7 +146,12 @@ class AgentDirectory:
     # -- sessions ---------------------------------------------------------------------------
 
     def login(self, username: str, password: str) -> Optional[Tuple[AgentView, str]]:
-        """(agent, session token) for the right password of an active agent, else None."""
+        """(agent, session token) for the right password of an active agent, else None.
+
+        MAX_FAILED_LOGINS wrong passwords in a row lock the account for LOGIN_LOCKOUT (kept in the
+        database); the answer while locked is the same None, so guessing learns nothing.
+        """
+        now = self._clock()
         with self._transaction(write=False) as session:
             row = session.execute(
                 select(m.Agent).where(m.Agent.username == (username or "").strip().lower())
@@ -149,10 +159,16 @@ class AgentDirectory:
             stored = row.password_hash if row is not None else _DECOY_HASH
             agent_id = row.id if row is not None else None
             view = _view(row) if row is not None else None
-        if not verify_password(password or "", stored) or view is None or not view.active:
+            locked = row is not None and row.login_locked_until is not None and row.login_locked_until > now
+        right = verify_password(password or "", stored)
+        if view is None or locked:
+            return None
+        if not right:
+            self._count_failure(agent_id, now)
+            return None
+        if not view.active:
             return None
         token = secrets.token_urlsafe(32)
-        now = self._clock()
         with self._transaction(write=True) as session:
             session.add(
                 m.AgentSession(
@@ -160,8 +176,16 @@ class AgentDirectory:
                 )
             )
             session.execute(delete(m.AgentSession).where(m.AgentSession.expires_at < now))
-            session.get(m.Agent, agent_id).last_seen_at = now
+            agent = session.get(m.Agent, agent_id)
+            agent.last_seen_at, agent.failed_logins = now, 0
         return view, token
+
+    def _count_failure(self, agent_id: int, now: datetime) -> None:
+        with self._transaction(write=True) as session:
+            agent = session.get(m.Agent, agent_id, with_for_update=True)
+            agent.failed_logins += 1
+            if agent.failed_logins >= MAX_FAILED_LOGINS:
+                agent.failed_logins, agent.login_locked_until = 0, now + LOGIN_LOCKOUT
 
     def agent_for_session(self, token: Optional[str], *, heartbeat: bool = True) -> Optional[AgentView]:
         """The agent behind a live session token (and, with `heartbeat`, mark them online)."""

@@ -20,7 +20,7 @@ from sqlalchemy import func, or_, select, update
 
 from tickets import formats
 from tickets import models as m
-from tickets.errors import CaseNotActive, CaseAlreadyClaimed, NotCaseAssignee, TicketNotFound
+from tickets.errors import CaseAlreadyClaimed, CaseNotActive, NotCaseAssignee, StoreUnavailable, TicketNotFound
 from tickets.privacy import mask_phone
 from tickets.statuses import (
     ACTIVE_HANDOFF_STATUSES,
@@ -40,6 +40,7 @@ _TICKET_NO = re.compile(formats.TICKET_NO)
 _PHONE = re.compile(formats.PHONE)
 _ACTIVE = [s.value for s in ACTIVE_HANDOFF_STATUSES]
 MAX_QUEUE_LIMIT = 200
+_OPEN_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -87,23 +88,15 @@ def _case(row: m.Ticket) -> HandoffCase:
 
 
 def case_no_of(value: Any) -> str:
-    if not isinstance(value, str) or not _CASE_NO.fullmatch(value.strip().upper()):
-        raise ValueError("会话编号格式不正确")
-    return value.strip().upper()
+    return formats.checked(value, _CASE_NO, "会话编号", upper=True)
 
 
 def _optional(value: Optional[str], pattern: re.Pattern, what: str) -> Optional[str]:
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str) or not pattern.fullmatch(value.strip().upper()):
-        raise ValueError(f"{what}格式不正确")
-    return value.strip().upper()
+    return None if value in (None, "") else formats.checked(value, pattern, what, upper=True)
 
 
 def _conversation_id(value: Any) -> str:
-    if not isinstance(value, str) or not 0 < len(value.strip()) <= m.CONVERSATION_ID_LEN:
-        raise ValueError("会话标识格式不正确")
-    return value.strip()
+    return formats.bounded_text(value, m.CONVERSATION_ID_LEN, "会话标识", required=True)
 
 
 class HandoffCases:
@@ -133,17 +126,16 @@ class HandoffCases:
         reason = HandoffReason(reason)
         linked_ticket_no = _optional(linked_ticket_no, _TICKET_NO, "工单号")
         phone = _optional(phone, _PHONE, "手机号")
-        try:
-            case, created = self._insert_case(conversation_id, reason, linked_ticket_no, phone), True
-        except sa_exc.IntegrityError:
-            existing = self.active_handoff(conversation_id)
-            if existing is None:  # it ended between our insert and this read: queue again
-                return self.open_handoff(
-                    conversation_id=conversation_id, reason=reason,
-                    linked_ticket_no=linked_ticket_no, phone=phone,
-                )
-            case, created = existing, False
-        return HandoffOpened(case, created, self.queue_position(case.case_no))
+        for _ in range(_OPEN_ATTEMPTS):
+            try:
+                case = self._insert_case(conversation_id, reason, linked_ticket_no, phone)
+                return HandoffOpened(case, True, self.queue_position(case.case_no))
+            except sa_exc.IntegrityError:
+                existing = self.active_handoff(conversation_id)
+                if existing is not None:
+                    return HandoffOpened(existing, False, self.queue_position(existing.case_no))
+                # The active case ended between our insert and this read: queue again.
+        raise StoreUnavailable("工单系统繁忙，请稍后再试")
 
     def _insert_case(
         self, conversation_id: str, reason: HandoffReason, linked_ticket_no: Optional[str], phone: Optional[str]
@@ -230,7 +222,8 @@ class HandoffCases:
     # -- changing ---------------------------------------------------------------------------
 
     def claim(self, case_no: str, *, agent: str) -> HandoffCase:
-        """Give a queued case to `agent`. One conditional UPDATE: of two agents, exactly one wins.
+        """Give a queued case to `agent` (again, harmlessly, if it is theirs already). One conditional
+    UPDATE: of two agents, exactly one wins.
 
         Raises TicketNotFound, CaseAlreadyClaimed (someone else has it) or CaseNotActive.
         """
@@ -253,6 +246,8 @@ class HandoffCases:
             if row is None:
                 raise TicketNotFound(case_no)
             if not won:
+                if row.status == HandoffStatus.CLAIMED.value and row.assignee == agent:
+                    return _case(row)  # a double click or a retry: already theirs
                 if row.status == HandoffStatus.CLAIMED.value:
                     raise CaseAlreadyClaimed(case_no, row.assignee)
                 raise CaseNotActive(case_no, HandoffStatus(row.status))
@@ -284,6 +279,21 @@ class HandoffCases:
             row.status, row.updated_at = target.value, self._clock()
             self._audit(session, row, current, target, Actor.AGENT, agent, note)
             return _case(row)
+
+    def requeue_cases_of(self, agent: str) -> List[HandoffCase]:
+        """Put an agent's claimed cases back in the queue (their account is being disabled)."""
+        with self._transaction(write=True) as session:
+            rows = session.execute(
+                select(m.Ticket)
+                .where(m.Ticket.kind == m.KIND_HANDOFF, m.Ticket.status == HandoffStatus.CLAIMED.value,
+                       m.Ticket.assignee == agent)
+                .with_for_update()
+            ).scalars().all()
+            for row in rows:
+                row.status, row.assignee, row.updated_at = HandoffStatus.QUEUED.value, None, self._clock()
+                self._audit(session, row, HandoffStatus.CLAIMED, HandoffStatus.QUEUED, Actor.STAFF, "系统",
+                            f"客服 {agent} 已停用，重新排队")
+            return [_case(row) for row in rows]
 
     def request_callback(self, conversation_id: str) -> Optional[HandoffCase]:
         """Mark the conversation's active case as wanting a phone call back (it must have a phone)."""

@@ -183,6 +183,8 @@ class Agent(Base):
     active = Column(Boolean, nullable=False, default=True, server_default=true())
     created_at = Column(UTCDateTime, nullable=False)
     last_seen_at = Column(UTCDateTime)  # the console's heartbeat: who counts as online
+    failed_logins = Column(Integer, nullable=False, default=0, server_default="0")
+    login_locked_until = Column(UTCDateTime)
 
 
 class AgentSession(Base):

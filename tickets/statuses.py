@@ -108,7 +108,8 @@ class HandoffReason(LabelledEnum):
 
 HANDOFF_TRANSITIONS: Mapping[HandoffStatus, FrozenSet[HandoffStatus]] = {
     HandoffStatus.QUEUED: frozenset({HandoffStatus.CLAIMED, HandoffStatus.CLOSED}),
-    HandoffStatus.CLAIMED: frozenset({HandoffStatus.RETURNED, HandoffStatus.CLOSED}),
+    # Back to the queue when the agent's account is disabled.
+    HandoffStatus.CLAIMED: frozenset({HandoffStatus.RETURNED, HandoffStatus.CLOSED, HandoffStatus.QUEUED}),
     HandoffStatus.RETURNED: frozenset(),
     HandoffStatus.CLOSED: frozenset(),
 }

@@ -165,29 +165,6 @@ _PHONE_LAST4 = re.compile(formats.PHONE_LAST4)
 _PRINTABLE_KEY = re.compile(r"[\x21-\x7e]+")  # idempotency keys: visible ASCII, no spaces
 
 
-def _formatted(value: Any, pattern: re.Pattern, what: str, *, upper: bool = False, max_len: int = 64) -> str:
-    if not isinstance(value, str) or len(value) > max_len:
-        raise ValueError(f"{what}格式不正确")
-    cleaned = value.strip().upper() if upper else value.strip()
-    if not pattern.fullmatch(cleaned):
-        raise ValueError(f"{what}格式不正确")
-    return cleaned
-
-
-def _bounded_text(value: Any, max_len: int, what: str, *, required: bool) -> Optional[str]:
-    if value is None:
-        cleaned = ""
-    elif isinstance(value, str):
-        cleaned = value.strip()
-    else:
-        raise ValueError(f"{what}必须是文本")
-    if len(cleaned) > max_len:
-        raise ValueError(f"{what}不能超过{max_len}个字")
-    if required and not cleaned:
-        raise ValueError(f"{what}不能为空")
-    return cleaned or None
-
-
 def _member(cls: Type[E], value: Any, what: str) -> E:
     if isinstance(value, cls):
         return value
@@ -199,12 +176,12 @@ def _member(cls: Type[E], value: Any, what: str) -> E:
 
 def ticket_no_of(value: Any) -> str:
     """A well-formed ticket number (upper-cased), or ValueError."""
-    return _formatted(value, _TICKET_NO, "工单号", upper=True)
+    return formats.checked(value, _TICKET_NO, "工单号", upper=True)
 
 
 def terminal_sn_of(value: Any) -> str:
     """A well-formed terminal serial number (upper-cased: the open-ticket index compares exactly)."""
-    return _formatted(value, _TERMINAL_SN, "终端序列号", upper=True)
+    return formats.checked(value, _TERMINAL_SN, "终端序列号", upper=True)
 
 
 @dataclass(frozen=True)
@@ -292,15 +269,15 @@ class TicketStore(HandoffCases):
         if not isinstance(balance_cleared, bool):
             raise ValueError("余额是否结清须为是/否")
         application = _Application(
-            merchant_no=_formatted(merchant_no, _MERCHANT_NO, "商户编号"),
+            merchant_no=formats.checked(merchant_no, _MERCHANT_NO, "商户编号"),
             terminal_sn=terminal_sn_of(terminal_sn),
-            phone=_formatted(phone, _PHONE, "手机号"),
+            phone=formats.checked(phone, _PHONE, "手机号"),
             reason=_member(Reason, reason, "注销原因"),
-            reason_detail=_bounded_text(reason_detail, m.REASON_DETAIL_LEN, "原因说明", required=False),
+            reason_detail=formats.bounded_text(reason_detail, m.REASON_DETAIL_LEN, "原因说明", required=False),
             balance_cleared=balance_cleared,
             return_method=_member(ReturnMethod, return_method, "设备交还方式"),
-            conversation_id=_bounded_text(conversation_id, m.CONVERSATION_ID_LEN, "会话标识", required=False),
-            idempotency_key=_formatted(
+            conversation_id=formats.bounded_text(conversation_id, m.CONVERSATION_ID_LEN, "会话标识", required=False),
+            idempotency_key=formats.checked(
                 idempotency_key, _PRINTABLE_KEY, "请求标识", max_len=m.IDEMPOTENCY_KEY_LEN
             ),
         )
@@ -484,7 +461,7 @@ class TicketStore(HandoffCases):
         nothing; no history row is written (history is the ticket's lifecycle).
         """
         ticket_no = ticket_no_of(ticket_no)
-        guess = _formatted(phone_last4, _PHONE_LAST4, "手机尾号").encode()
+        guess = formats.checked(phone_last4, _PHONE_LAST4, "手机尾号").encode()
         with self._transaction(write=True) as session:
             # FOR UPDATE: concurrent guesses queue here, each seeing the count the last one left.
             # (SQLite ignores it; BEGIN IMMEDIATE already serialises writers there.)
@@ -530,8 +507,8 @@ class TicketStore(HandoffCases):
         ticket_no = ticket_no_of(ticket_no)
         target = _member(Status, to_status, "目标状态")
         actor = _member(Actor, actor_kind, "操作人类型")
-        actor_name = _bounded_text(actor_name, m.ACTOR_NAME_LEN, "操作人", required=True)
-        note = _bounded_text(note, m.NOTE_LEN, "备注", required=False)
+        actor_name = formats.bounded_text(actor_name, m.ACTOR_NAME_LEN, "操作人", required=True)
+        note = formats.bounded_text(note, m.NOTE_LEN, "备注", required=False)
 
         with self._transaction(write=True) as session:
             # FOR UPDATE: a concurrent move waits here, then sees our status and is refused.

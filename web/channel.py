@@ -17,11 +17,10 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncRedisManager, AsyncServer
 
-from tickets.errors import StoreUnavailable
 from tickets.privacy import mask_phone
 from web import conversation_log
 from web.console_api import console_blueprint, connect_console_socket
-from web.desk import SupportDesk, now_iso
+from web.desk import CONSOLE_NAMESPACE, SupportDesk, now_iso
 from web.http_util import enter_room
 from web.identity import CHAT_COOKIE, conversation_of, cookies_from_environ
 from web.pages import pages_blueprint, serve_chat_page_at_root
@@ -31,7 +30,7 @@ log = logging.getLogger(__name__)
 
 MAX_MESSAGE_LEN = 500
 CALLBACK_REQUEST = "请客服回电"  # the button under utter_offer_callback (also understood when typed)
-NO_REPLY = "抱歉，系统暂时无法回复，您的消息已收到。请稍后再试，或输入“转人工”联系人工客服。"
+NO_REPLY = "抱歉，系统暂时无法回复。请稍后再试，或输入“转人工”联系人工客服。"
 STORE_DOWN = "抱歉，系统暂时繁忙，这条消息没有处理成功，请稍后重新发送。"
 TOO_LONG = f"消息太长了，请分几次发送（每条最多 {MAX_MESSAGE_LEN} 字）。"
 CALLBACK_NOTED = "已为您登记回电，客服上线后会致电 {phone}。您也可以继续在这里留言。"
@@ -115,7 +114,10 @@ class WebChatInput(SocketIOInput):
         sio.on("connect")(merchants.connect)
         sio.on("session_request")(merchants.session_request)
         sio.on("user_uttered")(merchants.user_uttered)
-        sio.on("connect", namespace="/console")(lambda sid, environ, auth=None: connect_console_socket(desk, sid, environ))
+        @sio.on("connect", namespace=CONSOLE_NAMESPACE)
+        async def console_connect(sid: Text, environ: Dict[Text, Any], auth: Optional[Dict] = None) -> bool:
+            return await connect_console_socket(desk, sid, environ)
+
         return blueprint
 
 
@@ -149,13 +151,14 @@ class MerchantSockets:
             return
         try:
             case = await self.desk.active_case(conversation_id)
-        except StoreUnavailable:
+            if case is not None:
+                await self._while_handed_off(conversation_id, text, case.case_no)
+            else:
+                await self._to_bot(conversation_id, text, sid)
+        except Exception as error:  # whatever broke, the merchant is told; no traceback (it may quote the text)
+            log.error("merchant message not handled: %s", type(error).__name__)
+            await self.desk.to_merchant(conversation_id, "typing", {"on": False})
             await self._notice(sid, STORE_DOWN)
-            return
-        if case is not None:
-            await self._while_handed_off(conversation_id, text, case.case_no)
-        else:
-            await self._to_bot(conversation_id, text, sid)
 
     async def _notice(self, sid: Text, text: Text) -> None:
         await self.desk.sio.emit("error_message", {"text": text}, room=sid)
@@ -174,14 +177,8 @@ class MerchantSockets:
         text = await self._as_text_unless_offered(conversation_id, text)
         output = WebChatOutput(self.desk.sio)
         await self.desk.to_merchant(conversation_id, "typing", {"on": True})
-        try:
-            await self.on_new_message(
-                UserMessage(text, output, conversation_id, input_channel=WebChatInput.name())
-            )
-            case = await self.desk.active_case(conversation_id)
-        except Exception as error:  # the merchant gets an answer whatever broke
-            log.error("message not handled: %s", type(error).__name__)
-            case = None
+        await self.on_new_message(UserMessage(text, output, conversation_id, input_channel=WebChatInput.name()))
+        case = await self.desk.active_case(conversation_id)
         if case is not None:
             await self.desk.to_merchant(conversation_id, "handoff", {"state": "queued"})
             await self.desk.notify_agents(case.case_no)

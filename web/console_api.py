@@ -31,7 +31,7 @@ from tickets.store import HistoryEntry, TicketView
 from web import conversation_log
 from web.desk import AGENTS_ROOM, CONSOLE_NAMESPACE, SupportDesk
 from web.http_util import enter_room, json_reply
-from web.identity import AGENT_COOKIE, cookies_from_environ, set_cookie
+from web.identity import AGENT_COOKIE, AGENT_SAMESITE, cookies_from_environ, set_cookie
 
 log = logging.getLogger(__name__)
 
@@ -105,9 +105,11 @@ def ticketjson_reply(ticket: TicketView, history: List[HistoryEntry]) -> Dict[Te
 
 
 def _same_origin(desk: SupportDesk, request: Request) -> bool:
+    """A browser's write must come from one of our own pages (partner sites are not enough)."""
     origin = request.headers.get("origin")
-    own = f"{request.scheme}://{request.host}"
-    return origin is None or origin == own or origin in desk.settings.site_origins
+    if origin is None:  # not a browser's cross-site request (browsers send Origin on those)
+        return request.headers.get("sec-fetch-site", "same-origin") in ("same-origin", "none")
+    return origin in desk.settings.site_origins
 
 
 async def connect_console_socket(desk: SupportDesk, sid: Text, environ: Dict[Text, Any]) -> bool:
@@ -180,7 +182,7 @@ def console_blueprint(desk: SupportDesk) -> Blueprint:
         agent, token = found
         reply = json_reply({"username": agent.username, "display_name": agent.display_name})
         set_cookie(reply, AGENT_COOKIE, token, max_age=int(SESSION_TTL.total_seconds()),
-                   secure=desk.settings.secure_cookies)
+                   secure=desk.settings.secure_cookies, samesite=AGENT_SAMESITE)
         log.info("agent %s logged in", agent.username)
         return reply
 
@@ -189,7 +191,7 @@ def console_blueprint(desk: SupportDesk) -> Blueprint:
     async def logout(request: Request, agent: AgentView) -> HTTPResponse:
         await desk.call(desk.agents.logout, request.cookies.get(AGENT_COOKIE))
         reply = json_reply({"ok": True})
-        set_cookie(reply, AGENT_COOKIE, "", max_age=0, secure=desk.settings.secure_cookies)
+        set_cookie(reply, AGENT_COOKIE, "", max_age=0, secure=desk.settings.secure_cookies, samesite=AGENT_SAMESITE)
         return reply
 
     @api.get("/me")
@@ -256,8 +258,10 @@ def console_blueprint(desk: SupportDesk) -> Blueprint:
 
     async def end(agent: AgentView, case_no: Text, status: HandoffStatus, notice: Text) -> HTTPResponse:
         case = await own_case(case_no, agent, must_be_claimed=True)
-        case = await desk.call(desk.tickets.store.end_handoff, case.case_no, status, agent=agent.username)
+        # Tracker first: if the database write then fails, the case is still the agent's and the
+        # bot stays silent (the database decides); a retry resumes again, harmlessly.
         await conversation_log.give_back_to_bot(desk.rasa, case.conversation_id, notice)
+        case = await desk.call(desk.tickets.store.end_handoff, case.case_no, status, agent=agent.username)
         await desk.say_to_merchant(case.conversation_id, notice)
         await desk.to_merchant(case.conversation_id, "handoff", {"state": "ended"})
         await desk.notify_agents(case.case_no)

@@ -13,7 +13,6 @@ from rasa.core.agent import Agent
 from rasa.shared.core.events import (
     ActionExecuted,
     BotUttered,
-    ConversationPaused,
     ConversationResumed,
     Event,
     SessionStarted,
@@ -35,8 +34,10 @@ async def _append(agent: Agent, conversation_id: Text, events: List[Event]) -> N
 
 
 async def record_merchant_message(agent: Agent, conversation_id: Text, text: Text) -> None:
-    """A merchant message while handed off: stored as said, never parsed (so "/restart" is text)."""
-    await _append(agent, conversation_id, [UserUttered(text, input_channel="web_chat"), ConversationPaused()])
+    """A merchant message while handed off: stored as said, never parsed (so "/restart" is text).
+    No pause event here: the database says who has the conversation, and a pause written after an
+    agent's return would silence the bot for good."""
+    await _append(agent, conversation_id, [UserUttered(text, input_channel="web_chat")])
 
 
 async def record_agent_message(agent: Agent, conversation_id: Text, text: Text, username: Text, name: Text) -> None:

@@ -64,7 +64,8 @@ class SupportDesk:
         await self.to_merchant(conversation_id, "bot_uttered", {"text": text, "agent": agent, "at": now_iso()})
 
     async def notify_agents(self, case_no: Optional[Text] = None) -> None:
-        """Consoles re-fetch the queue (and the case, if they have it open)."""
-        await self.sio.emit("queue_changed", {}, room=AGENTS_ROOM, namespace=CONSOLE_NAMESPACE)
+        """Consoles re-fetch the queue, and the case if they have it open (case_event implies both)."""
         if case_no:
             await self.sio.emit("case_event", {"case_no": case_no}, room=AGENTS_ROOM, namespace=CONSOLE_NAMESPACE)
+        else:
+            await self.sio.emit("queue_changed", {}, room=AGENTS_ROOM, namespace=CONSOLE_NAMESPACE)

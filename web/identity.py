@@ -15,6 +15,13 @@ from typing import Any, Mapping, Optional
 CHAT_COOKIE = "zx_chat"
 AGENT_COOKIE = "zx_agent"
 CHAT_COOKIE_MAX_AGE = 30 * 24 * 3600
+# The agent's cookie never leaves our own site's requests; the chat cookie must reach the widget's
+# iframe on partner sites, which browsers allow only for SameSite=None; Secure (HTTPS).
+AGENT_SAMESITE = "Strict"
+
+
+def chat_samesite(secure: bool) -> str:
+    return "None" if secure else "Lax"
 
 
 def _mac(secret: bytes, conversation_id: str) -> str:
@@ -31,7 +38,9 @@ def conversation_of(secret: bytes, cookie_value: Optional[str]) -> Optional[str]
     if not cookie_value or cookie_value.count(".") != 1:
         return None
     conversation_id, mac = cookie_value.split(".")
-    if len(conversation_id) != 32 or not hmac.compare_digest(mac, _mac(secret, conversation_id)):
+    if len(conversation_id) != 32 or not cookie_value.isascii():
+        return None
+    if not hmac.compare_digest(mac.encode(), _mac(secret, conversation_id).encode()):
         return None
     return conversation_id
 
@@ -46,13 +55,12 @@ def cookies_from_environ(environ: Mapping[str, Any]) -> Mapping[str, str]:
     return {name: morsel.value for name, morsel in jar.items()}
 
 
-def set_cookie(response: Any, name: str, value: str, *, max_age: Optional[int], secure: bool) -> None:
-    """HttpOnly, whole site (Sanic response). Over HTTPS (`secure`): SameSite=None; Secure, so the
-    widget's iframe on a partner site keeps its conversation; over plain HTTP: SameSite=Lax."""
+def set_cookie(response: Any, name: str, value: str, *, max_age: Optional[int], secure: bool, samesite: str) -> None:
+    """HttpOnly, whole site (Sanic response)."""
     response.cookies[name] = value
     cookie = response.cookies[name]
     cookie["httponly"] = True
-    cookie["samesite"] = "None" if secure else "Lax"
+    cookie["samesite"] = samesite
     cookie["path"] = "/"
     if max_age is not None:
         cookie["max-age"] = max_age

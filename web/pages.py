@@ -14,13 +14,13 @@ from tickets.errors import StoreUnavailable
 from web import conversation_log
 from web.desk import SupportDesk
 from web.http_util import json_reply
-from web.identity import CHAT_COOKIE, CHAT_COOKIE_MAX_AGE, conversation_of, new_chat_cookie, set_cookie
-from web.settings import SOCKET_IO_CLIENT, STATIC_DIR
+from web.identity import CHAT_COOKIE, CHAT_COOKIE_MAX_AGE, chat_samesite, conversation_of, new_chat_cookie, set_cookie
+from web.settings import SOCKET_IO_CLIENT, STATIC_DIR, TEMPLATES_DIR
 
 
 @lru_cache(maxsize=None)
 def _page(name: Text) -> Text:
-    return (STATIC_DIR / name).read_text(encoding="utf-8")
+    return (TEMPLATES_DIR / name).read_text(encoding="utf-8")
 
 
 def _headers(frame_ancestors: Text) -> Dict[Text, Text]:
@@ -37,7 +37,8 @@ def _ensure_chat_cookie(desk: SupportDesk, request: Request, reply: HTTPResponse
     conversation_id = conversation_of(desk.settings.secret, request.cookies.get(CHAT_COOKIE))
     if conversation_id is None:
         cookie = new_chat_cookie(desk.settings.secret)
-        set_cookie(reply, CHAT_COOKIE, cookie, max_age=CHAT_COOKIE_MAX_AGE, secure=desk.settings.secure_cookies)
+        secure = desk.settings.secure_cookies
+        set_cookie(reply, CHAT_COOKIE, cookie, max_age=CHAT_COOKIE_MAX_AGE, secure=secure, samesite=chat_samesite(secure))
     return conversation_id
 
 
@@ -45,7 +46,7 @@ def serve_chat_page_at_root(desk: SupportDesk) -> Callable[[Request], Awaitable[
     async def chat_page(request: Request) -> Optional[HTTPResponse]:
         if request.path != "/" or request.method not in ("GET", "HEAD"):
             return None
-        ancestors = " ".join(("'self'", *desk.settings.site_origins))
+        ancestors = " ".join(("'self'", *desk.settings.embed_origins))
         reply = response.html(_page("index.html"), headers=_headers(ancestors))
         _ensure_chat_cookie(desk, request, reply)
         return reply

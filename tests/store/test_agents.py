@@ -81,3 +81,22 @@ def test_cli_creates_an_agent_from_stdin(database, monkeypatch, capsys, store):
     assert AgentDirectory(store).login("lisi", PASSWORD) is not None
     assert cli(["--database-url", url, "agents"]) == 0
     assert "李四" in capsys.readouterr().out
+
+
+def test_five_wrong_passwords_lock_the_account_for_a_while(agents, clock):
+    agents.create_agent("zhangsan", "张三", PASSWORD)
+    for _ in range(5):
+        assert agents.login("zhangsan", "wrong password") is None
+    assert agents.login("zhangsan", PASSWORD) is None  # locked: the right password waits too
+    clock.advance(minutes=16)
+    assert agents.login("zhangsan", PASSWORD) is not None
+
+
+def test_disabling_an_agent_puts_their_cases_back_in_the_queue(agents, store):
+    agents.create_agent("zhangsan", "张三", PASSWORD)
+    case = store.open_handoff(conversation_id="conv-1", reason="requested").case
+    store.claim(case.case_no, agent="zhangsan")
+    agents.set_active("zhangsan", False)
+    requeued = store.get_handoff(case.case_no)
+    assert requeued.status.value == "queued" and requeued.assignee is None
+    assert store.claim(case.case_no, agent="lisi").assignee == "lisi"

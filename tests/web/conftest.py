@@ -29,6 +29,7 @@ class Merchant:
         else:
             self.http.cookies.set("zx_chat", cookie)
         self.events: "queue.Queue[tuple]" = queue.Queue()
+        self.pending: List[tuple] = []
         self.sio = socketio.Client(reconnection=False)
         for name in ("bot_uttered", "error_message", "handoff", "typing"):
             self.sio.on(name, lambda data, name=name: self.events.put((name, data)))
@@ -53,10 +54,19 @@ class Merchant:
         self.sio.call("user_uttered", {"message": text}, timeout=WAIT_S)
 
     def next_event(self, *names: str) -> tuple:
+        """The oldest event of one of `names` not yet taken; events of other names stay queued."""
+        for index, (name, data) in enumerate(self.pending):
+            if not names or name in names:
+                del self.pending[index]
+                return name, data
         while True:
             name, data = self.events.get(timeout=WAIT_S)
             if not names or name in names:
                 return name, data
+            self.pending.append((name, data))
+
+    def nothing_more(self) -> bool:
+        return self.events.empty() and not [e for e in self.pending if e[0] != "handoff"]
 
     def replies_until(self, predicate) -> List[Dict[str, Any]]:
         """bot_uttered payloads up to and including the first one `predicate` accepts."""

@@ -1,10 +1,13 @@
 """Handoff end to end over the real stack: the merchant's socket.io chat, the console API, the
 ticket store and Rasa's SQL tracker store."""
+import queue
+
 import pytest
 import requests
 import socketio
 
 from tests.stack import jwt_headers
+from tests.web.conftest import WAIT_S
 from tickets.statuses import HandoffStatus
 
 
@@ -22,7 +25,7 @@ def test_asking_for_a_person_queues_the_conversation_and_silences_the_bot(rasa_s
     assert "排在第" in replies[0]["text"]
 
     merchant.send("你们还在吗")
-    assert merchant.events.empty(), "the bot must say nothing while a person has the conversation"
+    assert merchant.nothing_more(), "the bot must say nothing while a person has the conversation"
     assert merchant.history()["handed_off"] is True
 
 
@@ -100,7 +103,7 @@ def test_a_typed_restart_changes_nothing_while_handed_off(rasa_stack, merchants,
     _, case = handed_off(merchant, desk)
     for text in ("/restart", "/session_start", '/greet{"phone": "1"}'):
         merchant.send(text)
-    assert merchant.events.empty()
+    assert merchant.nothing_more()
     assert desk.case_of(merchant).case_no == case.case_no
     events = rasa_stack.tracker(merchant.cookie.split(".")[0])["events"]
     assert not [e for e in events if e["event"] in ("restart", "resume")]
@@ -131,7 +134,7 @@ def test_the_pause_survives_a_session_expiry(rasa_stack, merchants, desk):
     restarted.raise_for_status()
     assert restarted.json()["paused"] is False
     merchant.send("注销要收费吗")
-    assert merchant.events.empty(), "the database still says a person has this conversation"
+    assert merchant.nothing_more(), "the database still says a person has this conversation"
 
 
 def test_no_agent_online_offers_a_callback_on_the_masked_phone(rasa_stack, merchants, desk):
@@ -185,3 +188,22 @@ def test_card_numbers_are_masked_in_the_transcript(rasa_stack, merchants, desk):
     merchant.turn("我的卡号是6222021234567890128能注销吗")
     texts = [m["text"] for m in merchant.history()["messages"]]
     assert not any("6222021234567890128" in t for t in texts)
+
+
+def test_consoles_get_live_events_and_need_a_session(rasa_stack, merchants, desk):
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        socketio.Client().connect(rasa_stack.rasa_url, namespaces=["/console"], transports=["polling"], wait_timeout=30)
+    agent = desk.new_agent().login(rasa_stack.rasa_url)
+    events: "queue.Queue[dict]" = queue.Queue()
+    console = socketio.Client()
+    console.on("case_event", events.put, namespace="/console")
+    console.connect(rasa_stack.rasa_url, namespaces=["/console"], transports=["polling"], wait_timeout=30,
+                    headers={"Cookie": f"zx_agent={agent.http.cookies.get('zx_agent')}"})
+    try:
+        merchant = merchants().connect()
+        _, case = handed_off(merchant, desk)
+        merchant.send("在吗")
+        seen = [events.get(timeout=WAIT_S) for _ in range(2)]  # the new case, then the message
+        assert seen == [{"case_no": case.case_no}] * 2
+    finally:
+        console.disconnect()

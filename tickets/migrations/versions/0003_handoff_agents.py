@@ -42,6 +42,8 @@ def upgrade() -> None:
         sa.Column("active", sa.Boolean(), nullable=False, server_default=sa.true()),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("failed_logins", sa.Integer(), nullable=False, server_default="0"),
+        sa.Column("login_locked_until", sa.DateTime(timezone=True), nullable=True),
         sa.UniqueConstraint("username", name="uq_agents_username"),
     )
     op.create_table(
