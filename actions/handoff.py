@@ -47,8 +47,8 @@ async def hand_off(
             phone=phone,
         )
     except (StoreUnavailable, ValueError) as error:
-        # A call abandoned on timeout may still have queued the case: the channel then routes the
-        # next message to the queue, and the merchant asking again is told nothing wrong.
+        # A call abandoned on timeout may still queue the case in its thread; the web channel then
+        # sends the merchant's next messages to the queue, where an agent sees them.
         log.warning("handoff not recorded: %s", type(error).__name__)
         dispatcher.utter_message(response="utter_handoff_unavailable")
         return []

@@ -7,7 +7,7 @@ transcript as the bot's turns and nothing races a bot turn in progress.
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any, Dict, List, Optional, Set, Text
+from typing import Any, Callable, Dict, List, Optional, Set, Text
 
 from rasa.core.agent import Agent
 from rasa.shared.core.events import (
@@ -95,18 +95,18 @@ async def transcript(agent: Agent, conversation_id: Text) -> List[Dict[Text, Any
     return [m for m in (_message(e) for e in tracker.events) if m]
 
 
+async def _latest(agent: Agent, conversation_id: Text, wanted: Callable[[Event], bool]) -> Optional[Event]:
+    """The newest event of the current session that `wanted` accepts."""
+    tracker = await agent.tracker_store.retrieve(conversation_id)
+    return next((e for e in reversed(list(tracker.events) if tracker else []) if wanted(e)), None)
+
+
 async def last_offered_payloads(agent: Agent, conversation_id: Text) -> Set[Text]:
     """Payloads of the buttons under the bot's latest message with buttons in this session."""
-    tracker = await agent.tracker_store.retrieve(conversation_id)
-    for event in reversed(list(tracker.events) if tracker else []):
-        if isinstance(event, BotUttered) and event.data.get("buttons"):
-            return {b.get("payload") for b in event.data["buttons"] if b.get("payload")}
-    return set()
+    offer = await _latest(agent, conversation_id, lambda e: isinstance(e, BotUttered) and bool(e.data.get("buttons")))
+    return {b.get("payload") for b in offer.data["buttons"] if b.get("payload")} if offer else set()
 
 
 async def last_merchant_message(agent: Agent, conversation_id: Text) -> Optional[Text]:
-    tracker = await agent.tracker_store.retrieve(conversation_id)
-    for event in reversed(list(tracker.events) if tracker else []):
-        if isinstance(event, UserUttered) and event.text:
-            return redact(event.text)
-    return None
+    said = await _latest(agent, conversation_id, lambda e: isinstance(e, UserUttered) and bool(e.text))
+    return redact(said.text) if said else None

@@ -95,7 +95,8 @@ class Merchant:
 
     def close(self) -> None:
         if self.sio.connected:
-            self.sio.disconnect()
+            # abort: do not wait for the long-poll in flight (up to the 25 s ping interval)
+            self.sio.eio.disconnect(abort=True)
 
 
 @dataclass

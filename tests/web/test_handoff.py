@@ -206,4 +206,4 @@ def test_consoles_get_live_events_and_need_a_session(rasa_stack, merchants, desk
         seen = [events.get(timeout=WAIT_S) for _ in range(2)]  # the new case, then the message
         assert seen == [{"case_no": case.case_no}] * 2
     finally:
-        console.disconnect()
+        console.eio.disconnect(abort=True)
