@@ -117,6 +117,11 @@ class Desk:
         self.agents.create_agent(username, name, password)
         return AgentClient(username, password)
 
+    def nobody_online(self) -> None:
+        """Disable every agent account (earlier tests' agents would otherwise count as online)."""
+        for account in self.agents.list_agents():
+            self.agents.set_active(account.username, False)
+
     def case_of(self, merchant: Merchant) -> Optional[HandoffCase]:
         return self.store.active_handoff(merchant.cookie.split(".")[0])
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import uuid
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,14 @@ def send(page, text: str) -> None:
     page.click("#send-button")
 
 
+def turn(page, text: str) -> None:
+    """Send and wait for the bot's answer to be complete."""
+    before = page.locator("#messages .msg.bot").count()
+    send(page, text)
+    page.wait_for_function("n => document.querySelectorAll('#messages .msg.bot').length > n", arg=before)
+    page.locator("#typing").wait_for(state="hidden")
+
+
 def test_merchant_and_agent_in_real_browsers(browser, rasa_stack, desk):
     from playwright.sync_api import expect
 
@@ -59,9 +68,17 @@ def test_merchant_and_agent_in_real_browsers(browser, rasa_stack, desk):
     expect(page.locator("#messages .msg.bot .text").last).to_contain_text("费用")
     expect(page.locator("#messages .msg.bot time").last).to_have_text(re.compile(r"\d{2}:\d{2}"))
 
-    # Asking for a person: queued, and the bot goes quiet.
+    # An application, so that the agent has a ticket to work on.
+    turn(page, f"我要注销POS机，商户号862014937715503，机身号BR{uuid.uuid4().hex[:10].upper()}")
+    for text in ("13912345678", "店铺转让了", "是的，已经转出了", "邮寄回收", "确认"):
+        turn(page, text)
+    expect(page.locator("#messages .msg.bot .text").last).to_contain_text("ZX")
+
+    # Asking for a person with nobody online: queued, a call back offered, and the bot goes quiet.
+    desk.nobody_online()
     send(page, "转人工")
-    expect(page.locator("#messages .msg.bot .text").last).to_contain_text("排在第")
+    expect(page.locator("#messages .msg.bot .text", has_text="排在第")).to_have_count(1)
+    expect(page.locator("#messages .msg.bot .text").last).to_contain_text("139****5678")  # call-back offer
     expect(page.locator("#handoff-status")).to_be_visible()
     shot(page, "chat-page-handed-off")
 
@@ -88,6 +105,14 @@ def test_merchant_and_agent_in_real_browsers(browser, rasa_stack, desk):
     expect(page.locator("#messages .msg.agent .text").last).to_have_text(page_reply)
     send(page, "好的，谢谢")
     expect(console.locator("#transcript .msg.merchant .text").last).to_have_text("好的，谢谢")
+
+    # The linked ticket, moved along its lifecycle from the console.
+    panel = console.locator("#ticket-panel")
+    expect(panel).to_contain_text("已提交")
+    console.once("dialog", lambda dialog: dialog.accept("材料齐全"))
+    panel.locator("button.move-button[data-status='in_review']").click()
+    expect(panel).to_contain_text("审核中")
+    expect(panel).to_contain_text("材料齐全")
     shot(console, "agent-console")
     shot(page, "chat-page-agent-reply")
 
