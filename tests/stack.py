@@ -61,6 +61,7 @@ class RasaStack:
     database_url: str
     logs: Path
     rasa_pid: int
+    actions: "ActionServer"
 
     @property
     def endpoints_file(self) -> Path:
@@ -89,6 +90,29 @@ class RasaStack:
         return response.json()
 
 
+class ActionServer:
+    """The action server process, which a test may stop and start again on the same port."""
+
+    def __init__(self, port: int, env: dict, log: Path) -> None:
+        self.port, self.env, self.log = port, env, log
+        self.process: Optional[subprocess.Popen] = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(self.port)],
+            cwd=PROJECT, env=self.env, stdout=self.log.open("a"), stderr=subprocess.STDOUT,
+        )
+        wait_until_ready(f"http://127.0.0.1:{self.port}/health", self.process, self.log, lambda r: r.ok)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
 def rasa_env(**extra: str) -> dict:
     env = dict(os.environ)
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -113,11 +137,8 @@ def running_stack(workdir: Path) -> Iterator[RasaStack]:
     origins = f"http://127.0.0.1:{rasa_port},http://localhost:{rasa_port}"
     env = rasa_env(DATABASE_URL=database_url, ZX_SITE_ORIGINS=origins, ZX_SECRET_KEY=WEB_SECRET)
 
-    action_log, rasa_log = workdir / "actions.log", workdir / "rasa.log"
-    actions = subprocess.Popen(
-        [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(action_port)],
-        cwd=PROJECT, env=env, stdout=action_log.open("w"), stderr=subprocess.STDOUT,
-    )
+    rasa_log = workdir / "rasa.log"
+    actions = ActionServer(action_port, env, workdir / "actions.log")
     rasa = subprocess.Popen(
         [str(VENV_BIN / "rasa"), "run", "--enable-api", "--jwt-secret", JWT_SECRET, "--jwt-method", "HS256",
          "--interface", "127.0.0.1", "--port", str(rasa_port), "--model", str(MODEL),
@@ -125,19 +146,19 @@ def running_stack(workdir: Path) -> Iterator[RasaStack]:
         cwd=PROJECT, env=env, stdout=rasa_log.open("w"), stderr=subprocess.STDOUT,
     )
     try:
-        wait_until_ready(f"http://127.0.0.1:{action_port}/health", actions, action_log, lambda r: r.ok)
+        actions.start()
         wait_until_ready(
             f"http://127.0.0.1:{rasa_port}/status", rasa, rasa_log,
             lambda r: r.ok and bool(r.json().get("model_file")), headers=jwt_headers(),
         )
         yield RasaStack(
-            f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}", database_url, workdir, rasa.pid
+            f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}", database_url, workdir, rasa.pid,
+            actions,
         )
     finally:
-        for process in (rasa, actions):
-            process.terminate()
-        for process in (rasa, actions):
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        rasa.terminate()
+        actions.stop()
+        try:
+            rasa.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            rasa.kill()

@@ -3,11 +3,9 @@ per test, dropped afterwards). PostgreSQL comes from TEST_DATABASE_URL; without 
 parameters are skipped."""
 from __future__ import annotations
 
-import os
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Dict, Iterator, Optional
+from typing import Any, Callable, Dict, Iterator
 
 import pytest
 from sqlalchemy.engine import Engine

@@ -229,3 +229,21 @@ def test_consoles_get_live_events_and_need_a_session(rasa_stack, merchants, desk
         assert seen == [{"case_no": case.case_no}] * 2
     finally:
         console.eio.disconnect(abort=True)
+
+
+def test_an_overlong_message_gets_a_chinese_reply(rasa_stack, merchants):
+    merchant = merchants().connect()
+    merchant.say("注" * 501)
+    name, data = merchant.next_event("error_message", "bot_uttered")
+    assert name == "error_message" and "最多 500 字" in data["text"]
+
+
+def test_with_the_action_server_down_the_merchant_is_not_left_in_silence(rasa_stack, merchants):
+    merchant = merchants().connect()
+    rasa_stack.actions.stop()
+    try:
+        replies = merchant.turn("我要注销POS机")  # the form needs the action server
+    finally:
+        rasa_stack.actions.start()
+    assert [r["text"] for r in replies] == ["抱歉，系统暂时无法回复。请稍后再试，或输入“转人工”联系人工客服。"]
+    assert merchant.turn("注销要收费吗"), "back to normal once the action server is up"
