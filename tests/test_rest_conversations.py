@@ -7,6 +7,7 @@ import yaml
 
 from actions.faq_topics import FAQ_TOPICS
 from tests.conftest import PROJECT, response_texts
+from tickets.agents import AgentDirectory
 from tickets.statuses import HandoffReason
 from tickets.store import TicketStore
 
@@ -76,11 +77,15 @@ def test_unsure_nlu_asks_which_topic_then_a_rephrase(rasa_stack, domain, unclear
 
 
 def test_not_understood_twice_hands_the_conversation_to_a_person(rasa_stack, domain, unclear_messages):
+    store = TicketStore.from_url(rasa_stack.database_url)
+    agents = AgentDirectory(store)
+    for account in agents.list_agents():  # agents from other tests would count as online
+        agents.set_active(account.username, False)
     conversation = sender()
     rasa_stack.webhook(conversation, unclear_messages[0])
     give_up = texts(rasa_stack.webhook(conversation, unclear_messages[1]))
     assert give_up[0] == response_texts(domain, "utter_fallback_handoff")[0]
-    case = TicketStore.from_url(rasa_stack.database_url).active_handoff(conversation)
+    case = store.active_handoff(conversation)
     assert case is not None and case.reason is HandoffReason.NOT_UNDERSTOOD
     queued = response_texts(domain, "utter_handoff_no_agent")[0]
     assert re.fullmatch(re.escape(queued).replace(re.escape("{position}"), r"\d+"), give_up[1])

@@ -131,10 +131,13 @@ class AgentDirectory:
             self._store.requeue_cases_of(row.username)
 
     @staticmethod
-    def _agent_row(session, username: str) -> m.Agent:
-        row = session.execute(
+    def _find(session, username: str) -> Optional[m.Agent]:
+        return session.execute(
             select(m.Agent).where(m.Agent.username == (username or "").strip().lower())
         ).scalar_one_or_none()
+
+    def _agent_row(self, session, username: str) -> m.Agent:
+        row = self._find(session, username)
         if row is None:
             raise AgentError(f"没有用户名为 {username} 的客服")
         return row
@@ -153,9 +156,7 @@ class AgentDirectory:
         """
         now = self._clock()
         with self._transaction(write=False) as session:
-            row = session.execute(
-                select(m.Agent).where(m.Agent.username == (username or "").strip().lower())
-            ).scalar_one_or_none()
+            row = self._find(session, username)
             stored = row.password_hash if row is not None else _DECOY_HASH
             agent_id = row.id if row is not None else None
             view = _view(row) if row is not None else None

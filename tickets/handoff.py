@@ -20,6 +20,7 @@ from sqlalchemy import func, or_, select, update
 
 from tickets import formats
 from tickets import models as m
+from tickets.models import BOT_NAME
 from tickets.errors import CaseAlreadyClaimed, CaseNotActive, NotCaseAssignee, StoreUnavailable, TicketNotFound
 from tickets.privacy import mask_phone
 from tickets.statuses import (
@@ -157,20 +158,8 @@ class HandoffCases:
             )
             session.add(row)
             session.flush()  # the one-active-case index speaks here
-            self._audit(session, row, None, HandoffStatus.QUEUED, Actor.BOT, "注销助手", reason.label)
+            session.add(m.history_row(row, None, HandoffStatus.QUEUED, Actor.BOT, BOT_NAME, now, reason.label))
             return _case(row)
-
-    @staticmethod
-    def _audit(
-        session: "Session", row: m.Ticket, from_status: Optional[HandoffStatus], to_status: HandoffStatus,
-        actor: Actor, actor_name: str, note: Optional[str] = None,
-    ) -> None:
-        session.add(
-            m.TicketHistory(
-                ticket_id=row.id, actor_kind=actor.value, actor_name=actor_name, at=row.updated_at,
-                from_status=from_status.value if from_status else None, to_status=to_status.value, note=note,
-            )
-        )
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -251,7 +240,7 @@ class HandoffCases:
                 if row.status == HandoffStatus.CLAIMED.value:
                     raise CaseAlreadyClaimed(case_no, row.assignee)
                 raise CaseNotActive(case_no, HandoffStatus(row.status))
-            self._audit(session, row, HandoffStatus.QUEUED, HandoffStatus.CLAIMED, Actor.AGENT, agent, "接入会话")
+            session.add(m.history_row(row, HandoffStatus.QUEUED, HandoffStatus.CLAIMED, Actor.AGENT, agent, now, "接入会话"))
             return _case(row)
 
     def end_handoff(
@@ -277,7 +266,7 @@ class HandoffCases:
             if target not in HANDOFF_TRANSITIONS[current] or current is not HandoffStatus.CLAIMED:
                 raise CaseNotActive(case_no, current)
             row.status, row.updated_at = target.value, self._clock()
-            self._audit(session, row, current, target, Actor.AGENT, agent, note)
+            session.add(m.history_row(row, current, target, Actor.AGENT, agent, row.updated_at, note))
             return _case(row)
 
     def requeue_cases_of(self, agent: str) -> List[HandoffCase]:
@@ -291,8 +280,8 @@ class HandoffCases:
             ).scalars().all()
             for row in rows:
                 row.status, row.assignee, row.updated_at = HandoffStatus.QUEUED.value, None, self._clock()
-                self._audit(session, row, HandoffStatus.CLAIMED, HandoffStatus.QUEUED, Actor.STAFF, "系统",
-                            f"客服 {agent} 已停用，重新排队")
+                session.add(m.history_row(row, HandoffStatus.CLAIMED, HandoffStatus.QUEUED, Actor.STAFF, "系统",
+                                          row.updated_at, f"客服 {agent} 已停用，重新排队"))
             return [_case(row) for row in rows]
 
     def request_callback(self, conversation_id: str) -> Optional[HandoffCase]:

@@ -33,6 +33,7 @@ Base: Any = declarative_base(metadata=MetaData(naming_convention=NAMING_CONVENTI
 
 KIND_DEREGISTRATION = "deregistration"
 KIND_HANDOFF = "handoff"
+BOT_NAME = "注销助手"  # actor_name on rows the assistant writes
 
 # Column sizes; the store validates inputs against the same numbers.
 TICKET_NO_LEN = 16  # "ZX" + yyyymmdd + 4 digits = 14
@@ -196,3 +197,12 @@ class AgentSession(Base):
     agent_id = Column(Integer, ForeignKey("agents.id", ondelete="CASCADE"), nullable=False, index=True)
     created_at = Column(UTCDateTime, nullable=False)
     expires_at = Column(UTCDateTime, nullable=False)
+
+
+def history_row(ticket: Ticket, from_status: Optional[Any], to_status: Any, actor: Any, actor_name: str,
+                at: datetime, note: Optional[str] = None) -> TicketHistory:
+    """The audit row of one change (statuses and actor are the str enums of tickets.statuses)."""
+    return TicketHistory(
+        ticket_id=ticket.id, actor_kind=actor.value, actor_name=actor_name, at=at,
+        from_status=from_status.value if from_status is not None else None, to_status=to_status.value, note=note,
+    )

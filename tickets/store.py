@@ -56,7 +56,7 @@ SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 TICKET_PREFIX = formats.TICKET_PREFIX
 MAX_DAILY_SEQUENCE = 9999  # 4 digits: NLU and the normaliser expect ZX + 12 digits
 MAX_LIST_LIMIT = 500
-BOT_NAME = "注销助手"  # actor_name on rows the assistant writes
+BOT_NAME = m.BOT_NAME
 DEFAULT_TIMEOUT_S = 5.0
 _OPEN_ATTEMPTS = 3
 MAX_FAILED_PROOFS = 5  # wrong phone-last-4 guesses in a row before a ticket's proofs are locked
@@ -338,17 +338,7 @@ class TicketStore(HandoffCases):
             ).scalar_one_or_none()
             if completed is not None:
                 raise TerminalAlreadyDeregistered(_ticket_view(completed))  # rolls back
-            session.add(
-                m.TicketHistory(
-                    ticket_id=row.id,
-                    actor_kind=Actor.BOT.value,
-                    actor_name=BOT_NAME,
-                    at=now,
-                    from_status=None,
-                    to_status=Status.SUBMITTED.value,
-                    note="商户提交注销申请",
-                )
-            )
+            session.add(m.history_row(row, None, Status.SUBMITTED, Actor.BOT, BOT_NAME, now, "商户提交注销申请"))
             return _ticket_view(row)
 
     @staticmethod
@@ -524,17 +514,7 @@ class TicketStore(HandoffCases):
             now = self._clock()
             row.status = target.value
             row.updated_at = now
-            session.add(
-                m.TicketHistory(
-                    ticket_id=row.id,
-                    actor_kind=actor.value,
-                    actor_name=actor_name,
-                    at=now,
-                    from_status=current.value,
-                    to_status=target.value,
-                    note=note,
-                )
-            )
+            session.add(m.history_row(row, current, target, actor, actor_name, now, note))
             view = _ticket_view(row)
         log.info("ticket %s moved %s -> %s by %s", ticket_no, current, target, actor)
         return view

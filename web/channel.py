@@ -8,7 +8,7 @@ so cookies authenticate both socket.io and HTTP).
 from __future__ import annotations
 
 import logging
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Set, Text
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
@@ -17,7 +17,6 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncRedisManager, AsyncServer
 
-from tickets.privacy import mask_phone
 from web import conversation_log
 from web.console_api import console_blueprint, connect_console_socket
 from web.desk import CONSOLE_NAMESPACE, SupportDesk, now_iso
@@ -29,7 +28,7 @@ from web.settings import WebSettings, load_settings
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_LEN = 500
-CALLBACK_REQUEST = "请客服回电"  # the button under utter_offer_callback (also understood when typed)
+CALLBACK_OFFER = "utter_offer_callback"  # its button's payload asks for a call back (also when typed)
 NO_REPLY = "抱歉，系统暂时无法回复。请稍后再试，或输入“转人工”联系人工客服。"
 STORE_DOWN = "抱歉，系统暂时繁忙，这条消息没有处理成功，请稍后重新发送。"
 TOO_LONG = f"消息太长了，请分几次发送（每条最多 {MAX_MESSAGE_LEN} 字）。"
@@ -166,12 +165,16 @@ class MerchantSockets:
     async def _while_handed_off(self, conversation_id: Text, text: Text, case_no: Text) -> None:
         """The bot says nothing; the message goes to the transcript and the agents' consoles."""
         await conversation_log.record_merchant_message(self.desk.rasa, conversation_id, text)
-        if text == CALLBACK_REQUEST:
+        if text in self._callback_payloads():
             case = await self.desk.call(self.desk.tickets.store.request_callback, conversation_id)
-            reply = CALLBACK_NOTED.format(phone=mask_phone(case.phone)) if case else CALLBACK_NO_PHONE
+            reply = CALLBACK_NOTED.format(phone=case.masked_phone) if case else CALLBACK_NO_PHONE
             await conversation_log.record_notice(self.desk.rasa, conversation_id, reply)
             await self.desk.to_merchant(conversation_id, "bot_uttered", {"text": reply, "system": True, "at": now_iso()})
         await self.desk.notify_agents(case_no)
+
+    def _callback_payloads(self) -> Set[Text]:
+        variants = self.desk.rasa.domain.responses.get(CALLBACK_OFFER, [])
+        return {b["payload"] for v in variants for b in v.get("buttons", [])}
 
     async def _to_bot(self, conversation_id: Text, text: Text, sid: Text) -> None:
         text = await self._as_text_unless_offered(conversation_id, text)

@@ -29,7 +29,7 @@ from tickets.handoff import HandoffCase
 from tickets.statuses import TRANSITIONS, Actor, HandoffStatus
 from tickets.store import HistoryEntry, TicketView
 from web import conversation_log
-from web.desk import AGENTS_ROOM, CONSOLE_NAMESPACE, SupportDesk
+from web.desk import AGENTS_ROOM, CONSOLE_NAMESPACE, SupportDesk, iso
 from web.http_util import enter_room, json_reply
 from web.identity import AGENT_COOKIE, AGENT_SAMESITE, cookies_from_environ, set_cookie
 
@@ -50,20 +50,16 @@ def _error(status: int, text: Text) -> HTTPResponse:
     return json_reply({"error": text}, status)
 
 
-def _iso(moment: Optional[datetime]) -> Optional[Text]:
-    return moment.isoformat() if moment else None
-
-
 # -- JSON shapes --------------------------------------------------------------------------------
 
 
-def casejson_reply(case: HandoffCase, names: Dict[Text, Text], last_message: Optional[Text] = None) -> Dict[Text, Any]:
+def case_json(case: HandoffCase, names: Dict[Text, Text], last_message: Optional[Text] = None) -> Dict[Text, Any]:
     return {
         "case_no": case.case_no,
         "status": case.status.value,
         "status_label": case.status.label,
         "reason_label": case.reason.label,
-        "created_at": _iso(case.created_at),
+        "created_at": iso(case.created_at),
         "waiting_seconds": int((datetime.now(timezone.utc) - case.created_at).total_seconds()),
         "assignee": case.assignee,
         "assignee_name": names.get(case.assignee) if case.assignee else None,
@@ -74,15 +70,15 @@ def casejson_reply(case: HandoffCase, names: Dict[Text, Text], last_message: Opt
     }
 
 
-def _historyjson_reply(entry: HistoryEntry) -> Dict[Text, Any]:
+def _history_json(entry: HistoryEntry) -> Dict[Text, Any]:
     return {
-        "at": _iso(entry.at), "actor_label": entry.actor_kind.label, "actor_name": entry.actor_name,
+        "at": iso(entry.at), "actor_label": entry.actor_kind.label, "actor_name": entry.actor_name,
         "from_label": entry.from_status.label if entry.from_status else None,
         "to_label": entry.to_status.label, "note": entry.note,
     }
 
 
-def ticketjson_reply(ticket: TicketView, history: List[HistoryEntry]) -> Dict[Text, Any]:
+def ticket_json(ticket: TicketView, history: List[HistoryEntry]) -> Dict[Text, Any]:
     return {
         "ticket_no": ticket.ticket_no,
         "status": ticket.status.value,
@@ -93,8 +89,8 @@ def ticketjson_reply(ticket: TicketView, history: List[HistoryEntry]) -> Dict[Te
         "reason_label": ticket.reason.label if ticket.reason else None,
         "return_method_label": ticket.return_method.label if ticket.return_method else None,
         "balance_cleared": ticket.balance_cleared,
-        "created_at": _iso(ticket.created_at),
-        "history": [_historyjson_reply(e) for e in history],
+        "created_at": iso(ticket.created_at),
+        "history": [_history_json(e) for e in history],
         "next_statuses": [
             {"value": s.value, "label": s.label} for s in sorted(TRANSITIONS[ticket.status], key=list(type(ticket.status)).index)
         ],
@@ -209,7 +205,7 @@ def console_blueprint(desk: SupportDesk) -> Blueprint:
 
         async def shaped(case: HandoffCase) -> Dict[Text, Any]:
             last = await conversation_log.last_merchant_message(desk.rasa, case.conversation_id)
-            return casejson_reply(case, agent_names, last)
+            return case_json(case, agent_names, last)
 
         return json_reply({
             "waiting": [await shaped(c) for c in waiting],
@@ -224,7 +220,7 @@ def console_blueprint(desk: SupportDesk) -> Blueprint:
         log.info("case %s claimed by %s", case.case_no, agent.username)
         await desk.to_merchant(case.conversation_id, "handoff", {"state": "claimed", "agent": agent.display_name})
         await desk.notify_agents(case.case_no)
-        return json_reply({"case": casejson_reply(case, await names())})
+        return json_reply({"case": case_json(case, await names())})
 
     @api.get("/cases/<case_no>")
     @as_agent
@@ -234,9 +230,9 @@ def console_blueprint(desk: SupportDesk) -> Blueprint:
         if case.linked_ticket_no:
             found = await desk.call(desk.tickets.store.get, case.linked_ticket_no)
             if found is not None:
-                ticket = ticketjson_reply(found, await desk.call(desk.tickets.store.history, found.ticket_no))
+                ticket = ticket_json(found, await desk.call(desk.tickets.store.history, found.ticket_no))
         return json_reply({
-            "case": casejson_reply(case, await names()),
+            "case": case_json(case, await names()),
             "transcript": await conversation_log.transcript(desk.rasa, case.conversation_id),
             "ticket": ticket,
         })
@@ -266,7 +262,7 @@ def console_blueprint(desk: SupportDesk) -> Blueprint:
         await desk.to_merchant(case.conversation_id, "handoff", {"state": "ended"})
         await desk.notify_agents(case.case_no)
         log.info("case %s %s by %s", case.case_no, status.value, agent.username)
-        return json_reply({"case": casejson_reply(case, await names())})
+        return json_reply({"case": case_json(case, await names())})
 
     @api.post("/cases/<case_no>/return")
     @as_agent
@@ -291,6 +287,6 @@ def console_blueprint(desk: SupportDesk) -> Blueprint:
             actor_name=f"{agent.display_name}（{agent.username}）", note=data.get("note") or None,
         )
         await desk.notify_agents()
-        return json_reply({"ticket": ticketjson_reply(ticket, await desk.call(store.history, ticket.ticket_no))})
+        return json_reply({"ticket": ticket_json(ticket, await desk.call(store.history, ticket.ticket_no))})
 
     return api

@@ -20,6 +20,7 @@ from rasa.shared.core.events import (
 )
 
 from tickets.privacy import redact
+from web.desk import iso
 
 AGENT_KEY = "agent"  # BotUttered metadata of an agent's message: {"agent": {"username", "name"}}
 SYSTEM_KEY = "system"  # BotUttered metadata of a notice from the web channel itself
@@ -68,8 +69,7 @@ async def give_back_to_bot(agent: Agent, conversation_id: Text, notice: Text) ->
 
 
 def _iso(timestamp: Optional[float]) -> Text:
-    moment = datetime.fromtimestamp(timestamp, timezone.utc) if timestamp else datetime.now(timezone.utc)
-    return moment.isoformat()
+    return iso(datetime.fromtimestamp(timestamp, timezone.utc) if timestamp else None)
 
 
 def _message(event: Event) -> Optional[Dict[Text, Any]]:

@@ -22,8 +22,13 @@ AGENTS_ROOM = "agents"
 STORE_TIMEOUT_S = 5.0
 
 
+def iso(moment: Optional[datetime] = None) -> Text:
+    """ISO 8601 in UTC for the browser (now, when no moment is given)."""
+    return (moment or datetime.now(timezone.utc)).isoformat()
+
+
 def now_iso() -> Text:
-    return datetime.now(timezone.utc).isoformat()
+    return iso()
 
 
 class SupportDesk:

@@ -14,6 +14,8 @@ from tickets.agents import AgentDirectory
 from tickets.handoff import HandoffCase
 from tickets.store import TicketStore
 
+# A deregistration application after its first message (phone, reason, balance, return, confirm).
+APPLICATION_ANSWERS = ("13912345678", "店铺转让了", "是的，已经转出了", "邮寄回收", "确认")
 WAIT_S = 30  # upper bound for a reply to arrive; tests wait for events, never sleep
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.stack import PROJECT
+from tests.web.conftest import APPLICATION_ANSWERS
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = PROJECT / "tests" / "artifacts"
@@ -70,7 +71,7 @@ def test_merchant_and_agent_in_real_browsers(browser, rasa_stack, desk):
 
     # An application, so that the agent has a ticket to work on.
     turn(page, f"我要注销POS机，商户号862014937715503，机身号BR{uuid.uuid4().hex[:10].upper()}")
-    for text in ("13912345678", "店铺转让了", "是的，已经转出了", "邮寄回收", "确认"):
+    for text in APPLICATION_ANSWERS:
         turn(page, text)
     expect(page.locator("#messages .msg.bot .text").last).to_contain_text("ZX")
 

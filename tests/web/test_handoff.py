@@ -1,13 +1,14 @@
 """Handoff end to end over the real stack: the merchant's socket.io chat, the console API, the
 ticket store and Rasa's SQL tracker store."""
 import queue
+import sqlite3
 
 import pytest
 import requests
 import socketio
 
 from tests.stack import jwt_headers
-from tests.web.conftest import WAIT_S
+from tests.web.conftest import APPLICATION_ANSWERS, WAIT_S
 from tickets.statuses import HandoffStatus
 
 
@@ -141,7 +142,7 @@ def test_the_pause_survives_a_session_expiry(rasa_stack, merchants, desk):
 def applied(merchant) -> None:
     """The merchant applies for deregistration in this conversation (a ZX ticket is opened)."""
     merchant.turn("我要注销POS机，商户号862014937715503，机身号CB" + merchant.cookie[:8].upper())
-    for text in ("13912345678", "店铺转让了", "是的，已经转出了", "邮寄回收", "确认"):
+    for text in APPLICATION_ANSWERS:
         merchant.turn(text)
 
 
@@ -247,3 +248,18 @@ def test_with_the_action_server_down_the_merchant_is_not_left_in_silence(rasa_st
         rasa_stack.actions.start()
     assert [r["text"] for r in replies] == ["抱歉，系统暂时无法回复。请稍后再试，或输入“转人工”联系人工客服。"]
     assert merchant.turn("注销要收费吗"), "back to normal once the action server is up"
+
+
+def test_with_the_database_locked_the_merchant_is_told_to_resend(rasa_stack, merchants):
+    merchant = merchants().connect()
+    holder = sqlite3.connect(rasa_stack.database_url.removeprefix("sqlite:///"), isolation_level=None)
+    try:
+        holder.execute("PRAGMA locking_mode = EXCLUSIVE")
+        holder.execute("BEGIN EXCLUSIVE")  # nobody else may read or write until we let go
+        merchant.say("注销要收费吗")
+        name, data = merchant.next_event("error_message", "bot_uttered")
+    finally:
+        holder.close()
+    assert name == "error_message" and data["text"] == "抱歉，系统暂时繁忙，这条消息没有处理成功，请稍后重新发送。"
+    assert merchant.next_event("typing")[1] == {"on": False}  # no indicator left spinning
+    assert merchant.turn("注销要收费吗"), "answered again once the database is back"
