@@ -1,55 +1,47 @@
 """After the application form: summary and confirmation, corrections, submission."""
+
 from __future__ import annotations
 
 import hashlib
 import uuid
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import form_values
-from actions.deregistration_form import FORM_NAME, OUTCOME_SLOT, STOPPED
-from actions.form_support import ATTEMPTS_SLOT, UNAVAILABLE, reset, say_existing_ticket
-from actions.ticket_service import apologise_unavailable, ticket_store, with_owned
+from actions import form_values, slots
+from actions.deregistration_form import FORM_NAME, STOPPED
+from actions.form_support import UNAVAILABLE, reset, say_existing_ticket
+from actions.ticket_service import apologise_unavailable, with_owned
+from shapes.masking import mask_merchant_no, mask_phone
 from tickets.errors import StoreUnavailable, TerminalAlreadyDeregistered, TerminalHasOpenTicket, TicketError
-from tickets.privacy import mask_merchant_no, mask_phone
-from tickets.statuses import Reason, ReturnMethod
+from tickets.office import back_office
+from tickets.statuses import Reason
 
-ANSWER_SLOTS = (
-    "merchant_no", "terminal_sn", "phone", "reason", "reason_detail",
-    "balance_cleared", "proceed_with_balance", "return_method",
-)
-# Featurised: rules only take a yes at the summary as "submit" while a summary is waiting.
-CONFIRMATION_SLOT = "awaiting_confirmation"
-# One per summary: a replayed confirmation reuses it, a new application after a withdrawal does not.
-APPLICATION_ID_SLOT = "application_id"
-APPLICATION_SLOTS = (*ANSWER_SLOTS, OUTCOME_SLOT, ATTEMPTS_SLOT, APPLICATION_ID_SLOT, CONFIRMATION_SLOT)
 # Other outcomes (too many misses, a duplicate, the store down) were explained by the form itself.
 OUTCOME_REPLIES = {STOPPED: "utter_transfer_balance_first"}
 # Values entities can change at the summary, and how to read them back.
 CORRECTABLE = {
-    "merchant_no": form_values.merchant_no_in,
-    "terminal_sn": form_values.terminal_sn_in,
-    "phone": form_values.phone_in,
+    slots.MERCHANT_NO: form_values.merchant_no_in,
+    slots.TERMINAL_SN: form_values.terminal_sn_in,
+    slots.PHONE: form_values.phone_in,
 }
 
 
 def reset_application() -> List[Dict[Text, Any]]:
-    return reset(APPLICATION_SLOTS, CONFIRMATION_SLOT)
+    return reset(slots.APPLICATION_SLOTS)
 
 
-def summary_fields(tracker: Tracker) -> Dict[Text, Text]:
-    reason = Reason(tracker.get_slot("reason"))
-    detail = tracker.get_slot("reason_detail")
+def summary_fields(values: Dict[Text, Any]) -> Dict[Text, Text]:
+    reason = Reason(values[slots.REASON])
+    detail = values.get(slots.REASON_DETAIL)
     return {
-        "masked_merchant_no": mask_merchant_no(tracker.get_slot("merchant_no")),
-        "terminal_sn": tracker.get_slot("terminal_sn"),
-        "masked_phone": mask_phone(tracker.get_slot("phone")),
+        "masked_merchant_no": mask_merchant_no(values[slots.MERCHANT_NO]),
+        "terminal_sn": values[slots.TERMINAL_SN],
+        "masked_phone": mask_phone(values[slots.PHONE]),
         "reason_label": f"{reason.label}（{detail}）" if detail else reason.label,
-        "balance": "已全部转出" if tracker.get_slot("balance_cleared") else "尚未全部转出",
-        "return_method_label": ReturnMethod(tracker.get_slot("return_method")).label,
+        "balance": "已全部转出" if values.get(slots.BALANCE_CLEARED) else "尚未全部转出",
     }
 
 
@@ -58,24 +50,18 @@ def _invalid_corrections(tracker: Tracker) -> List[Text]:
     invalid = []
     for slot, parse in CORRECTABLE.items():
         value = tracker.get_slot(slot)
-        card = slot != "merchant_no" and form_values.contains_card_number(str(value))
+        card = slot != slots.MERCHANT_NO and form_values.contains_card_number(str(value))
         if value is None or card or parse(str(value)) is None:
             invalid.append(slot)
     return invalid
 
 
-def _worded_corrections(tracker: Tracker) -> List[Dict[Text, Any]]:
-    """A return method or reason corrected in words ("回收方式改成网点", "原因是店关了")."""
+def _worded_reason(tracker: Tracker) -> Optional[Reason]:
+    """A reason corrected in words at the summary ("原因是店关了")."""
     if (tracker.latest_message.get("intent") or {}).get("name") != "inform":
-        return []
+        return None
     text = tracker.latest_message.get("text") or ""
-    method = form_values.return_method_in(text)
-    events = [SlotSet("return_method", method.value)] if method else []
-    if "原因" in text:
-        reason = form_values.recognised_reason(text)
-        if reason is not None:
-            events += [SlotSet("reason", reason.value), SlotSet("reason_detail", None)]
-    return events
+    return form_values.recognised_reason(text) if "原因" in text else None
 
 
 class ActionConcludeApplication(Action):
@@ -85,10 +71,10 @@ class ActionConcludeApplication(Action):
         return "action_conclude_application"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
-        outcome = tracker.get_slot(OUTCOME_SLOT)
+        outcome = tracker.get_slot(slots.APPLICATION_OUTCOME)
         if outcome == UNAVAILABLE:
             # The answers are kept: asking again (我要注销) resumes the form where it stopped.
-            return [SlotSet(OUTCOME_SLOT, None), SlotSet(CONFIRMATION_SLOT, False)]
+            return [SlotSet(slots.APPLICATION_OUTCOME, None), SlotSet(slots.AWAITING_CONFIRMATION, False)]
         if outcome:
             if OUTCOME_REPLIES.get(outcome):
                 dispatcher.utter_message(response=OUTCOME_REPLIES[outcome])
@@ -98,19 +84,24 @@ class ActionConcludeApplication(Action):
             # A correction the form would refuse (a card number as a serial, say): ask again.
             dispatcher.utter_message(response="utter_correction_not_accepted")
             return [SlotSet(slot, None) for slot in invalid] + [
-                SlotSet(CONFIRMATION_SLOT, False), FollowupAction(FORM_NAME)]
-        events = _worded_corrections(tracker)
-        for event in events:
-            tracker.slots[event["name"]] = event["value"]
-        dispatcher.utter_message(response="utter_application_summary", **summary_fields(tracker))
-        application_id = tracker.get_slot(APPLICATION_ID_SLOT) or uuid.uuid4().hex
-        return events + [SlotSet(APPLICATION_ID_SLOT, application_id), SlotSet(CONFIRMATION_SLOT, True)]
+                SlotSet(slots.AWAITING_CONFIRMATION, False),
+                FollowupAction(FORM_NAME),
+            ]
+        values = {slot: tracker.get_slot(slot) for slot in slots.APPLICATION_ANSWERS}
+        events: List[Dict[Text, Any]] = []
+        reason = _worded_reason(tracker)
+        if reason is not None:
+            values.update({slots.REASON: reason.value, slots.REASON_DETAIL: None})
+            events += [SlotSet(slots.REASON, reason.value), SlotSet(slots.REASON_DETAIL, None)]
+        dispatcher.utter_message(response="utter_application_summary", **summary_fields(values))
+        application_id = tracker.get_slot(slots.APPLICATION_ID) or uuid.uuid4().hex
+        return events + [SlotSet(slots.APPLICATION_ID, application_id), SlotSet(slots.AWAITING_CONFIRMATION, True)]
 
 
 def idempotency_key(tracker: Tracker) -> Text:
     """Same summary confirmed twice (a retry, a double click) → same key → the same ticket."""
-    parts = [tracker.sender_id, str(tracker.get_slot(APPLICATION_ID_SLOT))]
-    parts += [str(tracker.get_slot(slot)) for slot in ANSWER_SLOTS]
+    parts = [tracker.sender_id, str(tracker.get_slot(slots.APPLICATION_ID))]
+    parts += [str(tracker.get_slot(slot)) for slot in slots.APPLICATION_ANSWERS]
     return hashlib.sha256("|".join(parts).encode("utf-8")).hexdigest()
 
 
@@ -119,15 +110,16 @@ class ActionSubmitDeregistration(Action):
         return "action_submit_deregistration"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+        office = back_office()
         try:
-            result = await ticket_store().open_deregistration(
-                merchant_no=tracker.get_slot("merchant_no"),
-                terminal_sn=tracker.get_slot("terminal_sn"),
-                phone=tracker.get_slot("phone"),
-                reason=tracker.get_slot("reason"),
-                reason_detail=tracker.get_slot("reason_detail"),
-                balance_cleared=bool(tracker.get_slot("balance_cleared")),
-                return_method=tracker.get_slot("return_method"),
+            result = await office.run(
+                office.tickets.open_deregistration,
+                merchant_no=tracker.get_slot(slots.MERCHANT_NO),
+                terminal_sn=tracker.get_slot(slots.TERMINAL_SN),
+                phone=tracker.get_slot(slots.PHONE),
+                reason=tracker.get_slot(slots.REASON),
+                reason_detail=tracker.get_slot(slots.REASON_DETAIL),
+                balance_cleared=bool(tracker.get_slot(slots.BALANCE_CLEARED)),
                 conversation_id=tracker.sender_id,
                 idempotency_key=idempotency_key(tracker),
             )
@@ -135,14 +127,11 @@ class ActionSubmitDeregistration(Action):
             say_existing_ticket(dispatcher, existing.ticket, existing.ticket.terminal_sn)
             return reset_application()
         except (StoreUnavailable, TicketError, ValueError) as error:
-            apologise_unavailable(dispatcher, error)
+            apologise_unavailable(dispatcher, error, response="utter_application_store_unavailable")
             # The answers are kept: asking again (我要注销) completes the form at once.
-            return [SlotSet(CONFIRMATION_SLOT, False)]
+            return [SlotSet(slots.AWAITING_CONFIRMATION, False)]
         ticket = result.ticket
-        dispatcher.utter_message(
-            response="utter_application_submitted", ticket_no=ticket.ticket_no,
-            return_method_label=ticket.return_method.label,
-        )
+        dispatcher.utter_message(response="utter_application_submitted", ticket_no=ticket.ticket_no)
         owned = with_owned(tracker, ticket.ticket_no)
         return reset_application() + [SlotSet(slot, value) for slot, value in owned.items()]
 

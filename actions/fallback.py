@@ -1,4 +1,5 @@
 """Two-stage fallback, first stage: ask which topic the merchant meant, with buttons."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Text

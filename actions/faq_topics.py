@@ -3,6 +3,7 @@
 The answers themselves live only in domain.yml (`utter_faq/<key>`); a button sends the question
 text, so the merchant's click goes through NLU like a typed message.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -36,7 +37,16 @@ FAQ_TOPICS: Dict[str, Topic] = {
     "notify_bank": Topic("通知银行等相关方", "注销要通知银行吗"),
     "security_check": Topic("安全验证", "回收时的安全验证是什么"),
     "pos_types": Topic("机型与注销差异", "电签和传统POS机注销一样吗"),
+    "takes_effect": Topic("注销何时生效", "注销什么时候生效"),
+    "step_order": Topic("办理先后顺序", "先交设备还是先申请"),
+    "rejection": Topic("申请未通过", "注销申请为什么会被驳回"),
+    "use_during_review": Topic("审核期间使用机器", "审核期间机器还能用吗"),
+    "official_channels": Topic("官方渠道与防骗", "注销只能走官方渠道吗"),
+    "reopen": Topic("注销后能否恢复", "注销了还能恢复吗"),
+    "multiple_terminals": Topic("多台POS机注销", "我有好几台pos，要分别注销吗"),
 }
+# faq/not_covered is no topic: the honest "the policy does not say" reply is never offered as a button.
+NOT_COVERED = "not_covered"
 
 # Non-FAQ intents a merchant may have meant when NLU is unsure.
 INTENT_TOPICS: Dict[str, Topic] = {

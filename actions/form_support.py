@@ -1,34 +1,45 @@
 """What both forms share: reading a typed answer for the slot asked, and three strikes."""
+
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional, Text
+from typing import Any, Callable, Dict, Iterable, List, Optional, Text
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
+from actions import slots
 from tickets.statuses import Status
+from tickets.views import TicketView
 
-if TYPE_CHECKING:
-    from tickets.store import TicketView
-
-ATTEMPTS_SLOT = "invalid_attempts"
 MAX_ATTEMPTS = 3
 TOO_MANY_ERRORS = "too_many_errors"
 UNAVAILABLE = "unavailable"  # the ticket store did not answer; the merchant has been told
 # Messages with these intents are not answers: the form steps aside so rules can handle them.
-NOT_AN_ANSWER = {"faq", "cancel_ticket", "request_human", "check_ticket", "greet", "bot_challenge"}
+NOT_AN_ANSWER = {"faq", "cancel_ticket", "request_human", "complain", "check_ticket", "greet", "bot_challenge"}
 # Quitting beats everything, even text that looks like an answer ("不用了，取消吧").
 ALWAYS_STEP_ASIDE = {"cancel_ticket"}
+
+Recogniser = Callable[[Optional[Text]], Any]
+
+
+def _typed_extractor(slot: Text) -> Callable[..., Any]:
+    async def extract(self: "GuardedFormValidationAction", dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
+        return self.raw(tracker, slot)
+
+    extract.__name__ = f"extract_{slot}"
+    return extract
 
 
 class GuardedFormValidationAction(FormValidationAction, ABC):
     """A form's validation action that reads typed answers itself and gives up after three misses.
 
     Typed text is extracted here (custom slot mappings) rather than by Rasa's from_text, so text
-    that is not a valid answer — a card number, say — never reaches a slot in Rasa's tracker.
+    that is not a valid answer — a card number, say — never reaches a slot in Rasa's tracker: the
+    raw text only lives on the action server's copy until validation replaces it. Each slot in
+    `recognisers` gets its `extract_<slot>` method generated.
     """
 
     outcome_slot: Text  # set when the form must end early; the form then requires nothing more
@@ -36,16 +47,21 @@ class GuardedFormValidationAction(FormValidationAction, ABC):
     not_answers: frozenset = frozenset(NOT_AN_ANSWER)
     # What an answer to a slot looks like: a recognisable answer is taken whatever NLU thought
     # of the message ("机器被冻结了" is an FAQ topic too, and a reason when a reason is asked).
-    recognisers: Dict[Text, Callable[[Optional[Text]], Any]] = {}
+    recognisers: Dict[Text, Recogniser] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for slot in cls.recognisers:
+            if f"extract_{slot}" not in cls.__dict__:
+                setattr(cls, f"extract_{slot}", _typed_extractor(slot))
 
     @abstractmethod
-    def name(self) -> Text:
-        ...
+    def name(self) -> Text: ...
 
     def typed_answer(self, tracker: Tracker, slot: Text) -> Optional[Text]:
         """The merchant's raw text, if it answers the slot being asked for."""
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        if tracker.get_slot("requested_slot") != slot or intent in ALWAYS_STEP_ASIDE:
+        if tracker.get_slot(slots.REQUESTED_SLOT) != slot or intent in ALWAYS_STEP_ASIDE:
             return None
         text = tracker.latest_message.get("text")
         recognise = self.recognisers.get(slot)
@@ -54,29 +70,29 @@ class GuardedFormValidationAction(FormValidationAction, ABC):
         return None if intent in self.not_answers else text
 
     def raw(self, tracker: Tracker, slot: Text) -> Dict[Text, Any]:
-        # Only on the action server's copy of the tracker: validation replaces it before Rasa sees it.
         text = self.typed_answer(tracker, slot)
         return {slot: text} if text and tracker.get_slot(slot) is None else {}
 
-    def strike(self, slot: Text, response: Text, dispatcher: CollectingDispatcher, tracker: Tracker,
-               **fields: Any) -> Dict[Text, Any]:
+    def strike(
+        self, slot: Text, response: Text, dispatcher: CollectingDispatcher, tracker: Tracker, **fields: Any
+    ) -> Dict[Text, Any]:
         """A miss: ask again saying what is expected, or after the third, end the form."""
-        attempts = dict(tracker.get_slot(ATTEMPTS_SLOT) or {})
+        attempts = dict(tracker.get_slot(slots.INVALID_ATTEMPTS) or {})
         attempts[slot] = attempts.get(slot, 0) + 1
         if attempts[slot] >= MAX_ATTEMPTS:
             dispatcher.utter_message(response=self.give_up_response)
-            return {slot: None, ATTEMPTS_SLOT: attempts, self.outcome_slot: TOO_MANY_ERRORS}
+            return {slot: None, slots.INVALID_ATTEMPTS: attempts, self.outcome_slot: TOO_MANY_ERRORS}
         dispatcher.utter_message(response=response, **fields)
-        return {slot: None, ATTEMPTS_SLOT: attempts}
+        return {slot: None, slots.INVALID_ATTEMPTS: attempts}
 
     def store_unavailable(self, slot: Text) -> Dict[Text, Any]:
         return {slot: None, self.outcome_slot: UNAVAILABLE}
 
 
-def reset(slots: Iterable[Text], confirmation_slot: Text) -> List[Dict[Text, Any]]:
+def reset(names: Iterable[Text]) -> List[Dict[Text, Any]]:
     """Clear a flow's slots; the featurised confirmation flag goes to False, not None."""
-    return [SlotSet(slot, None) for slot in slots if slot != confirmation_slot] + [
-        SlotSet(confirmation_slot, False)
+    return [SlotSet(name, None) for name in names if name != slots.AWAITING_CONFIRMATION] + [
+        SlotSet(slots.AWAITING_CONFIRMATION, False)
     ]
 
 
@@ -85,9 +101,14 @@ def masked_ticket_no(ticket_no: Text) -> Text:
     return ticket_no[:6] + "****" + ticket_no[-4:]
 
 
-def say_existing_ticket(dispatcher: CollectingDispatcher, ticket: "TicketView", terminal_sn: Text) -> None:
+def say_existing_ticket(dispatcher: CollectingDispatcher, ticket: TicketView, terminal_sn: Text) -> None:
     """A second application for a terminal: which one exists and its status, number masked."""
-    template = ("utter_terminal_already_deregistered" if ticket.status is Status.COMPLETED
-                else "utter_terminal_has_open_ticket")
-    dispatcher.utter_message(response=template, masked_ticket_no=masked_ticket_no(ticket.ticket_no),
-                             status=ticket.status_label, terminal_sn=terminal_sn)
+    template = (
+        "utter_terminal_already_deregistered" if ticket.status is Status.COMPLETED else "utter_terminal_has_open_ticket"
+    )
+    dispatcher.utter_message(
+        response=template,
+        masked_ticket_no=masked_ticket_no(ticket.ticket_no),
+        status=ticket.status_label,
+        terminal_sn=terminal_sn,
+    )

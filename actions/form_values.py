@@ -1,67 +1,53 @@
 """Read form answers out of what a merchant typed (normalised the same way NLU sees it)."""
+
 from __future__ import annotations
 
 import re
 from typing import Optional, Tuple
 
+import shapes
 from chinese_nlp.normalizer import normalize_text
-from tickets import formats
-from tickets.privacy import find_card_numbers
-from tickets.statuses import Reason, ReturnMethod
+from shapes.masking import find_card_numbers
+from tickets.statuses import Reason
 
 MAX_TEXT = 200
-_MERCHANT_NO = formats.digits_in_text(formats.MERCHANT_NO)
-_PHONE = formats.digits_in_text(formats.PHONE)
-_TICKET_NO = formats.digits_in_text(formats.TICKET_NO)
-_LAST4 = formats.digits_in_text(formats.PHONE_LAST4)
-# A serial holds at least one digit and stands alone; "SN12345678" is the keyword plus a serial.
-_SERIAL = re.compile(rf"(?<![A-Za-z0-9])(?=[A-Za-z]*[0-9]){formats.TERMINAL_SN}(?![A-Za-z0-9])")
-_SERIAL_PREFIX = re.compile(rf"^(SN|S/N)(?={formats.TERMINAL_SN}$)", re.I)
 
 _REASON_WORDS = (
     (Reason.FROZEN, ("冻结", "违规", "封", "风控", "限制")),
     (Reason.SHOP_CLOSED, ("关店", "店关", "关门", "转让", "倒闭", "不开了", "结业", "关闭")),
     (Reason.NO_LONGER_USED, ("不用", "不再使用", "闲置", "用不上", "换")),
 )
-_RETURN_WORDS = (
-    (ReturnMethod.MAIL, ("邮寄", "寄回", "快递", "寄")),
-    (ReturnMethod.BRANCH, ("网点", "交还", "送回", "线下", "上门交", "营业厅")),
-)
 
 
 def _clean(text: Optional[str]) -> str:
-    return normalize_text(text or "")[:MAX_TEXT * 2]
+    return normalize_text(text or "")[: MAX_TEXT * 2]
 
 
 def contains_card_number(text: Optional[str]) -> bool:
-    return bool(find_card_numbers((text or "")[:MAX_TEXT * 2]))
-
-
-def _single(pattern: re.Pattern, text: str) -> Optional[str]:
-    found = pattern.findall(text)
-    return found[0] if len(found) == 1 else None
+    return bool(find_card_numbers((text or "")[: MAX_TEXT * 2]))
 
 
 def merchant_no_in(text: Optional[str]) -> Optional[str]:
-    return _single(_MERCHANT_NO, _clean(text))
+    return shapes.MERCHANT_NO.single_in(_clean(text))
 
 
 def phone_in(text: Optional[str]) -> Optional[str]:
-    return _single(_PHONE, _clean(text))
+    return shapes.PHONE.single_in(_clean(text))
 
 
 def terminal_sn_in(text: Optional[str]) -> Optional[str]:
-    cleaned = _clean(text)
-    candidates = [_SERIAL_PREFIX.sub("", c).upper() for c in _SERIAL.findall(cleaned)]
+    """The one serial in the text; the SN keyword glued to it is not part of it."""
+    runs = shapes.TERMINAL_SN.in_text.findall(_clean(text))
+    candidates = [shapes.split_serial_prefix(run)[1].upper() for run in runs]
     return candidates[0] if len(candidates) == 1 else None
 
 
 def ticket_no_in(text: Optional[str]) -> Optional[str]:
-    return _single(_TICKET_NO, _clean(text))
+    return shapes.TICKET_NO.single_in(_clean(text))
 
 
 def phone_last4_in(text: Optional[str]) -> Optional[str]:
-    return _single(_LAST4, _clean(text))
+    return shapes.PHONE_LAST4.single_in(_clean(text))
 
 
 def reason_in(text: Optional[str]) -> Tuple[Reason, Optional[str]]:
@@ -72,14 +58,6 @@ def reason_in(text: Optional[str]) -> Tuple[Reason, Optional[str]]:
             return reason, None
     detail = re.sub(r"^其他[:：,，\s]*", "", cleaned)[:MAX_TEXT] or None
     return Reason.OTHER, detail
-
-
-def return_method_in(text: Optional[str]) -> Optional[ReturnMethod]:
-    cleaned = _clean(text)
-    for method, words in _RETURN_WORDS:
-        if any(word in cleaned for word in words):
-            return method
-    return None
 
 
 # "No balance left" is a yes to "is the balance cleared?", though it says 没.

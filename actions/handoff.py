@@ -5,6 +5,7 @@ bot stays silent while a case is queued or claimed, whatever Rasa's own pause fl
 expiry and /restart reset that flag). The ConversationPaused event returned here is the second
 layer, for any channel that does not check the store.
 """
+
 from __future__ import annotations
 
 import logging
@@ -14,46 +15,46 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, ConversationPaused
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.ticket_service import agent_directory, owned_tickets, ticket_store
-from tickets.errors import StoreUnavailable
+from actions import slots
+from actions.ticket_service import owned_tickets
+from tickets.errors import StoreUnavailable, TicketError
+from tickets.office import BackOffice, back_office
 from tickets.statuses import HandoffReason
-from tickets.store import TicketView
+from tickets.views import TicketView
 
 log = logging.getLogger(__name__)
 REASON_BY_INTENT = {"complain": HandoffReason.COMPLAINT, "request_human": HandoffReason.REQUESTED}
 
 
-async def _linked_ticket(tracker: Tracker) -> Optional[TicketView]:
+async def _linked_ticket(office: BackOffice, tracker: Tracker) -> Optional[TicketView]:
     """The newest deregistration ticket this conversation opened or proved it owns."""
     for ticket_no in sorted(owned_tickets(tracker), reverse=True):
-        ticket = await ticket_store().get(ticket_no)
+        ticket = await office.run(office.tickets.get, ticket_no)
         if ticket is not None:
             return ticket
     return None
 
 
-async def hand_off(
-    dispatcher: CollectingDispatcher, tracker: Tracker, reason: HandoffReason
-) -> List[Dict[Text, Any]]:
-    store = ticket_store()
+async def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: HandoffReason) -> List[Dict[Text, Any]]:
+    office = back_office()
     try:
-        ticket = await _linked_ticket(tracker)
-        phone = ticket.phone if ticket else tracker.get_slot("phone")
-        opened = await store.call(
-            store.store.open_handoff,
+        ticket = await _linked_ticket(office, tracker)
+        phone = ticket.phone if ticket else tracker.get_slot(slots.PHONE)
+        opened = await office.run(
+            office.queue.open_handoff,
             conversation_id=tracker.sender_id,
             reason=reason,
             linked_ticket_no=ticket.ticket_no if ticket else None,
             phone=phone,
         )
-    except (StoreUnavailable, ValueError) as error:
+    except (TicketError, ValueError) as error:
         # A call abandoned on timeout may still queue the case in its thread; the web channel then
         # sends the merchant's next messages to the queue, where an agent sees them.
         log.warning("handoff not recorded: %s", type(error).__name__)
         dispatcher.utter_message(response="utter_handoff_unavailable")
         return []
     try:
-        agents_online = await store.call(agent_directory().online_count)
+        agents_online = await office.run(office.agents.online_count)
     except StoreUnavailable:
         agents_online = 0  # the case is queued either way; promise nothing about waiting time
     if agents_online:

@@ -1,4 +1,10 @@
-"""Status queries and withdrawals: find the ticket, prove ownership, then show or withdraw it."""
+"""Status queries and withdrawals: find the ticket, prove ownership, then show or withdraw it.
+
+The proof is the actions' own business: every action here acts only on a ticket in
+`owned_tickets` — set only by actions, when this conversation applied for the ticket or proved
+the phone's last 4 digits in this session — never on the message-filled `ticket_no` alone.
+"""
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text
@@ -8,17 +14,16 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import form_values
-from actions.application import CONFIRMATION_SLOT
-from actions.form_support import ATTEMPTS_SLOT, NOT_AN_ANSWER, GuardedFormValidationAction, reset
-from actions.ticket_service import apologise_unavailable, owned_tickets, ticket_store, with_owned
+from actions import form_values, slots
+from actions.form_support import NOT_AN_ANSWER, GuardedFormValidationAction, reset
+from actions.ticket_service import apologise_unavailable, owned_tickets, with_owned
 from tickets.errors import IllegalTransition, StoreUnavailable, TicketError
+from tickets.numbering import SHANGHAI
+from tickets.office import back_office
 from tickets.statuses import Status, can_move
-from tickets.store import SHANGHAI, TicketView
+from tickets.views import TicketView
 
-OUTCOME_SLOT = "access_outcome"
 VERIFIED = "verified"  # stored instead of the digits: the phone's last 4 are not kept in the tracker
-ACCESS_SLOTS = ("ticket_no", "phone_last4", OUTCOME_SLOT, ATTEMPTS_SLOT, CONFIRMATION_SLOT)
 NEXT_STEP = {
     Status.SUBMITTED: "utter_next_step_submitted",
     Status.IN_REVIEW: "utter_next_step_in_review",
@@ -30,14 +35,14 @@ NEXT_STEP = {
 
 
 def reset_access() -> List[Dict[Text, Any]]:
-    return reset(ACCESS_SLOTS, CONFIRMATION_SLOT)
+    return reset(slots.ACCESS_SLOTS)
 
 
 class ValidateTicketAccessForm(GuardedFormValidationAction):
-    outcome_slot = OUTCOME_SLOT
+    outcome_slot = slots.ACCESS_OUTCOME
     give_up_response = "utter_too_many_invalid_access_answers"
     not_answers = frozenset(NOT_AN_ANSWER | {"deny"})  # "算了不查了" leaves the form (rule)
-    recognisers = {"ticket_no": form_values.ticket_no_in, "phone_last4": form_values.phone_last4_in}
+    recognisers = {slots.TICKET_NO: form_values.ticket_no_in, slots.PHONE_LAST4: form_values.phone_last4_in}
 
     def name(self) -> Text:
         return "validate_ticket_access_form"
@@ -45,48 +50,52 @@ class ValidateTicketAccessForm(GuardedFormValidationAction):
     async def required_slots(
         self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Text]:
-        if tracker.get_slot(OUTCOME_SLOT):
+        if tracker.get_slot(slots.ACCESS_OUTCOME):
             return []
-        if tracker.get_slot("ticket_no") in owned_tickets(tracker):
-            return ["ticket_no"]  # this conversation opened or already verified it
+        if tracker.get_slot(slots.TICKET_NO) in owned_tickets(tracker):
+            return [slots.TICKET_NO]  # this conversation opened or already verified it
         return list(domain_slots)
-
-    async def extract_ticket_no(self, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
-        return self.raw(tracker, "ticket_no")
-
-    async def extract_phone_last4(self, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
-        return self.raw(tracker, "phone_last4")
 
     def validate_ticket_no(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
         # Only the format here: whether the ticket exists is told to its owner only (next step).
         ticket_no = form_values.ticket_no_in(str(value))
         if ticket_no is None:
-            return self.strike("ticket_no", "utter_invalid_ticket_no", dispatcher, tracker)
-        return {"ticket_no": ticket_no}
+            return self.strike(slots.TICKET_NO, "utter_invalid_ticket_no", dispatcher, tracker)
+        # A different number than the one being proved needs its own proof.
+        proved = tracker.get_slot(slots.PHONE_LAST4) == VERIFIED and ticket_no in owned_tickets(tracker)
+        return {slots.TICKET_NO: ticket_no, **({} if proved else {slots.PHONE_LAST4: None})}
 
     async def validate_phone_last4(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
         last4 = form_values.phone_last4_in(str(value))
         if last4 is None:
-            return self.strike("phone_last4", "utter_invalid_phone_last4", dispatcher, tracker)
-        ticket_no = tracker.get_slot("ticket_no")
+            return self.strike(slots.PHONE_LAST4, "utter_invalid_phone_last4", dispatcher, tracker)
+        ticket_no = tracker.get_slot(slots.TICKET_NO)
+        office = back_office()
         try:
-            owner = await ticket_store().owns(ticket_no, last4)
+            owner = await office.run(office.tickets.owns, ticket_no, last4)
         except StoreUnavailable as error:
             apologise_unavailable(dispatcher, error)
-            return self.store_unavailable("phone_last4")
+            return self.store_unavailable(slots.PHONE_LAST4)
         if not owner:
             # One answer for "no such ticket" and "wrong digits": no way to probe which numbers exist.
-            return {**self.strike("phone_last4", "utter_ticket_or_phone_mismatch", dispatcher, tracker),
-                    "ticket_no": None}
-        return {"phone_last4": VERIFIED, **with_owned(tracker, ticket_no)}
+            return {
+                **self.strike(slots.PHONE_LAST4, "utter_ticket_or_phone_mismatch", dispatcher, tracker),
+                slots.TICKET_NO: None,
+            }
+        return {slots.PHONE_LAST4: VERIFIED, **with_owned(tracker, ticket_no)}
 
 
 async def _granted_ticket(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[TicketView]:
-    """The verified ticket, or None after saying why there is none."""
-    if tracker.get_slot(OUTCOME_SLOT):
+    """The ticket asked about if this conversation owns it, else None after saying why."""
+    if tracker.get_slot(slots.ACCESS_OUTCOME):
         return None  # the form already explained (too many misses, or the store is down)
+    ticket_no = tracker.get_slot(slots.TICKET_NO)
+    if ticket_no not in owned_tickets(tracker):
+        dispatcher.utter_message(response="utter_ticket_or_phone_mismatch")
+        return None
+    office = back_office()
     try:
-        ticket = await ticket_store().get(tracker.get_slot("ticket_no"))
+        ticket = await office.run(office.tickets.get, ticket_no)
     except StoreUnavailable as error:
         apologise_unavailable(dispatcher, error)
         return None
@@ -103,7 +112,9 @@ class ActionShowTicketStatus(Action):
         ticket = await _granted_ticket(dispatcher, tracker)
         if ticket is not None:
             dispatcher.utter_message(
-                response="utter_ticket_status", ticket_no=ticket.ticket_no, status=ticket.status_label,
+                response="utter_ticket_status",
+                ticket_no=ticket.ticket_no,
+                status=ticket.status_label,
                 updated_at=ticket.updated_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M"),
             )
             dispatcher.utter_message(response=NEXT_STEP[ticket.status])
@@ -119,12 +130,14 @@ class ActionAskWithdrawConfirmation(Action):
         if ticket is None:
             return reset_access()
         if not can_move(ticket.status, Status.WITHDRAWN):
-            dispatcher.utter_message(response="utter_withdrawal_refused", ticket_no=ticket.ticket_no,
-                                     status=ticket.status_label)
+            dispatcher.utter_message(
+                response="utter_withdrawal_refused", ticket_no=ticket.ticket_no, status=ticket.status_label
+            )
             return reset_access()
-        dispatcher.utter_message(response="utter_ask_withdraw_confirmation", ticket_no=ticket.ticket_no,
-                                 status=ticket.status_label)
-        return [SlotSet(CONFIRMATION_SLOT, True)]
+        dispatcher.utter_message(
+            response="utter_ask_withdraw_confirmation", ticket_no=ticket.ticket_no, status=ticket.status_label
+        )
+        return [SlotSet(slots.AWAITING_CONFIRMATION, True)]
 
 
 class ActionWithdrawTicket(Action):
@@ -132,17 +145,23 @@ class ActionWithdrawTicket(Action):
         return "action_withdraw_ticket"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
-        ticket_no = tracker.get_slot("ticket_no")
+        ticket_no = tracker.get_slot(slots.TICKET_NO)
+        if ticket_no not in owned_tickets(tracker):
+            dispatcher.utter_message(response="utter_ticket_or_phone_mismatch")
+            return reset_access()
+        office = back_office()
         try:
-            ticket = await ticket_store().withdraw(ticket_no, actor_name=f"会话 {tracker.sender_id[:32]}")
+            ticket = await office.run(office.tickets.withdraw, ticket_no, actor_name=f"会话 {tracker.sender_id[:32]}")
         except IllegalTransition as refused:
-            dispatcher.utter_message(response="utter_withdrawal_refused", ticket_no=ticket_no,
-                                     status=refused.current.label)
+            dispatcher.utter_message(
+                response="utter_withdrawal_refused", ticket_no=ticket_no, status=refused.current.label
+            )
         except (StoreUnavailable, TicketError, ValueError) as error:
             apologise_unavailable(dispatcher, error)
         else:
-            dispatcher.utter_message(response="utter_ticket_withdrawn", ticket_no=ticket.ticket_no,
-                                     status=ticket.status_label)
+            dispatcher.utter_message(
+                response="utter_ticket_withdrawn", ticket_no=ticket.ticket_no, status=ticket.status_label
+            )
         return reset_access()
 
 
@@ -151,7 +170,7 @@ class ActionKeepTicket(Action):
         return "action_keep_ticket"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
-        dispatcher.utter_message(response="utter_withdrawal_kept", ticket_no=tracker.get_slot("ticket_no"))
+        dispatcher.utter_message(response="utter_withdrawal_kept", ticket_no=tracker.get_slot(slots.TICKET_NO))
         return reset_access()
 
 

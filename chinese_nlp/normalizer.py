@@ -3,6 +3,7 @@
 Every step keeps a map from output characters back to input characters, so entity
 annotations in training data can be moved onto the normalised text.
 """
+
 from __future__ import annotations
 
 import re
@@ -132,10 +133,10 @@ _STEPS: Sequence[Step] = (
     # Everything merchants call their terminal becomes POS机.
     _regex_step(r"刷卡机|收款机|刷卡器|机子|机器(?!人)|(?<![a-z])p\s?o\s?s+\s?(?:机器|机)?(?![a-z])", "POS机", re.I),
     # Ticket numbers are case-insensitive for merchants, upper case for us.
-    _regex_step(r"(?<![a-z])zx(?=\d{12}(?!\d))", "ZX", re.I),
+    _regex_step(r"(?<![a-z])zx(?=\d{12,14}(?!\d))", "ZX", re.I),
     # "+86 139 1234 5678", "139-1234-5678" → digits only.
-    _regex_step(r"(?<![\d+])\+?86[\s\-]*(?=1[3-9]\d[\d\s\-]{8,12}(?!\d))", ""),
-    _regex_step(r"(?<!\d)\d{3,6}(?:[ \-–—]+\d{3,6}){1,4}(?!\d)", _collapse_digit_groups),
+    _regex_step(r"(?<![\d+])\+?86[\s.\-]*(?=1[3-9]\d[\d\s.\-]{8,12}(?!\d))", ""),
+    _regex_step(r"(?<!\d)\d{3,6}(?:[ .·\-–—]+\d{3,6}){1,4}(?!\d)", _collapse_digit_groups),
     # Spaces between Chinese characters carry no meaning; runs of spaces become one.
     _regex_step(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])", ""),
     _regex_step(r"\s{2,}", " "),

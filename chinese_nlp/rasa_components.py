@@ -1,12 +1,15 @@
-"""The project's Rasa NLU components: text normalisation (first) and the FAQ-topic fallback (last)."""
+"""The project's Rasa NLU components: text normalisation (first), value placeholders (after the
+tokenizer) and the FAQ-topic fallback (last)."""
+
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.constants import RESPONSE_SELECTOR_PREDICTION_KEY, RESPONSE_SELECTOR_PROPERTY_NAME, TOKENS_NAMES
 from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.nlu.constants import (
     ENTITIES,
@@ -18,20 +21,19 @@ from rasa.shared.nlu.constants import (
     PREDICTED_CONFIDENCE_KEY,
     TEXT,
 )
-from rasa.nlu.constants import RESPONSE_SELECTOR_PREDICTION_KEY, RESPONSE_SELECTOR_PROPERTY_NAME
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 # Imported for its side effect: registers the jieba tokenizer so SpacyNLP can load the pipeline.
 import chinese_nlp.spacy_pipeline  # noqa: F401
+import shapes
 from chinese_nlp.normalizer import normalize
 
 COMMAND_PREFIX = "/"
 
 
-@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER], is_trainable=False)
-class TextNormalizer(GraphComponent):
-    """Traditional → Simplified, full → half width, grouped digits, obfuscations and typos."""
+class _MessageRewriter(GraphComponent):
+    """A component with no training that rewrites each message, in training and at prediction."""
 
     @classmethod
     def create(
@@ -40,11 +42,30 @@ class TextNormalizer(GraphComponent):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "TextNormalizer":
+    ) -> "_MessageRewriter":
         return cls()
 
     @staticmethod
-    def _normalize_message(message: Message) -> None:
+    def rewrite(message: Message) -> None:
+        raise NotImplementedError
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        for example in training_data.training_examples:
+            self.rewrite(example)
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            self.rewrite(message)
+        return messages
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER], is_trainable=False)
+class TextNormalizer(_MessageRewriter):
+    """Traditional → Simplified, full → half width, grouped digits, obfuscations and typos."""
+
+    @staticmethod
+    def rewrite(message: Message) -> None:
         text = message.get(TEXT)
         if not text or text.startswith(COMMAND_PREFIX):
             return
@@ -55,21 +76,36 @@ class TextNormalizer(GraphComponent):
             return
         # Move annotated entities onto the normalised text (training data only has them).
         for entity in message.get(ENTITIES) or []:
-            start, end = normalized.span_from_original(
-                entity[ENTITY_ATTRIBUTE_START], entity[ENTITY_ATTRIBUTE_END]
-            )
+            start, end = normalized.span_from_original(entity[ENTITY_ATTRIBUTE_START], entity[ENTITY_ATTRIBUTE_END])
             entity[ENTITY_ATTRIBUTE_START], entity[ENTITY_ATTRIBUTE_END] = start, end
         message.set(TEXT, normalized.text)
 
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        for example in training_data.training_examples:
-            self._normalize_message(example)
-        return training_data
 
-    def process(self, messages: List[Message]) -> List[Message]:
-        for message in messages:
-            self._normalize_message(message)
-        return messages
+def placeholder_for(token: str) -> Optional[str]:
+    """What a structured value reads as to the intent featurizers: its kind, not its digits."""
+    for shape in (shapes.TICKET_NO, shapes.CASE_NO, shapes.PHONE, shapes.MERCHANT_NO):
+        if shape.whole.fullmatch(token):
+            return f"<{shape.name}>"
+    if token.isascii() and token.isdigit() and len(token) >= 4:
+        return "<digits4>" if len(token) == 4 else "<number>"  # last-4 proofs, cards, other runs
+    if shapes.TERMINAL_SN.whole.fullmatch(token):
+        return "<terminal_sn>"
+    return None
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER], is_trainable=False)
+class ValuePlaceholders(_MessageRewriter):
+    """Tokens that are structured values (ticket numbers, phones, merchant numbers, serials, card
+    or other digit runs) reach the featurizers as a placeholder of their kind, so the intent never
+    depends on which digits a value has. Token spans stay, and entities come from spaCy's own
+    document, so entity extraction is untouched. Place right after the tokenizer."""
+
+    @staticmethod
+    def rewrite(message: Message) -> None:
+        for token in message.get(TOKENS_NAMES[TEXT]) or []:
+            placeholder = placeholder_for(token.text)
+            if placeholder:
+                token.text = token.lemma = placeholder
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)

@@ -4,10 +4,10 @@ entity_ruler for the structured entities (phone, merchant_no, terminal_sn, ticke
 Build it with `python -m chinese_nlp.spacy_pipeline OUTPUT_DIR`. Importing this module registers
 the tokenizer with spaCy, which `spacy.load` needs; the Rasa normaliser component imports it.
 """
+
 from __future__ import annotations
 
 import logging
-import re
 import shutil
 import sys
 from pathlib import Path
@@ -19,27 +19,38 @@ from spacy.language import Language
 from spacy.tokens import Doc, Token
 from spacy.util import get_words_and_spaces
 
+import shapes
+
 PIPELINE_NAME = "zhuxiao_zh"
 USER_DICT = Path(__file__).with_name("userdict.txt")
-ENTITY_LABELS = ("phone", "merchant_no", "terminal_sn", "ticket_no")
+ENTITY_LABELS = tuple(shapes.ENTITY_SHAPES)
 
 # Words after which a run of letters and digits is a terminal serial number.
 SERIAL_KEYWORDS = {"机身号", "序列号", "终端号", "sn", "编号"}
 # What may stand between such a keyword and the serial ("机身号：是 WP1234…").
 SERIAL_SEPARATORS = {":", "：", "是", "为", "=", "号", "-", "/", "改成", "改为", "换成", "应该是"}
-_SERIAL_PREFIX = re.compile(r"^(SN|S/N)(?=[A-Za-z0-9]{8,20}$)(?=.*\d)", re.I)
 
+# A serial is recognised after its keyword; numbers after a serial keyword are serials, not phones.
 ENTITY_PATTERNS = [
-    {"label": "ticket_no", "pattern": [{"TEXT": {"REGEX": r"^ZX\d{12}$"}}]},
-    {"label": "terminal_sn", "pattern": [
-        {"TEXT": {"REGEX": r"^(?=[A-Za-z]*\d)[A-Za-z0-9]{8,20}$"}, "_": {"follows_serial_keyword": True}},
-    ]},
-    {"label": "phone", "pattern": [
-        {"TEXT": {"REGEX": r"^1[3-9]\d{9}$"}, "_": {"follows_serial_keyword": False}},
-    ]},
-    {"label": "merchant_no", "pattern": [
-        {"TEXT": {"REGEX": r"^\d{15}$"}, "_": {"follows_serial_keyword": False}},
-    ]},
+    {"label": "ticket_no", "pattern": [{"TEXT": {"REGEX": shapes.TICKET_NO.token_regex}}]},
+    {
+        "label": "terminal_sn",
+        "pattern": [
+            {"TEXT": {"REGEX": shapes.TERMINAL_SN.token_regex}, "_": {"follows_serial_keyword": True}},
+        ],
+    },
+    {
+        "label": "phone",
+        "pattern": [
+            {"TEXT": {"REGEX": shapes.PHONE.token_regex}, "_": {"follows_serial_keyword": False}},
+        ],
+    },
+    {
+        "label": "merchant_no",
+        "pattern": [
+            {"TEXT": {"REGEX": shapes.MERCHANT_NO.token_regex}, "_": {"follows_serial_keyword": False}},
+        ],
+    },
 ]
 
 jieba.setLogLevel(logging.WARNING)
@@ -71,12 +82,7 @@ class JiebaTokenizer:
 
     def _words(self, text: str) -> Iterable[str]:
         for word in self._jieba.cut(text, HMM=True):
-            prefix = _SERIAL_PREFIX.match(word)
-            if prefix:
-                yield prefix.group(1)
-                yield word[prefix.end():]
-            else:
-                yield word
+            yield from shapes.split_serial_prefix(word)
 
     def __call__(self, text: str) -> Doc:
         words = [w for w in self._words(text) if w]

@@ -3,6 +3,7 @@
 Starts its own action server and Rasa server on free local ports, sends bounded loads to
 127.0.0.1 only, prints a Markdown table for README and writes reports/bench.json.
 """
+
 from __future__ import annotations
 
 import json
@@ -25,8 +26,9 @@ from sqlalchemy import create_engine
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
-from scripts.nlu_eval import load_examples  # noqa: E402
-from tests.stack import free_port, jwt_headers, running_stack, wait_until_ready  # noqa: E402
+from devtools.clients import Desk, Merchant  # noqa: E402
+from devtools.nlu_eval import DEV, load_examples  # noqa: E402
+from devtools.stack import free_port, jwt_headers, running_stack, wait_until_ready  # noqa: E402
 from tickets.db import migrate  # noqa: E402
 
 DOMAIN = yaml.safe_load((PROJECT / "domain.yml").read_text(encoding="utf-8"))
@@ -60,9 +62,14 @@ def timed_ms(call: Callable[[], object]) -> float:
 def measure_training(out: Path) -> float:
     """A full training from scratch: an empty Rasa cache, so no component is restored."""
     start = time.perf_counter()
-    subprocess.run([str(BIN / "rasa"), "train", "--force", "--out", str(out), "--fixed-model-name", "bench"],
-                   cwd=PROJECT, env={**env(), "RASA_CACHE_DIRECTORY": str(out / "cache")}, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [str(BIN / "rasa"), "train", "--force", "--out", str(out), "--fixed-model-name", "bench"],
+        cwd=PROJECT,
+        env={**env(), "RASA_CACHE_DIRECTORY": str(out / "cache")},
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     return time.perf_counter() - start
 
 
@@ -75,18 +82,30 @@ def start_action_server(database_url: str, log: Path) -> Tuple[subprocess.Popen,
     port = free_port()
     process = subprocess.Popen(
         [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port)],
-        cwd=PROJECT, env={**env(), "DATABASE_URL": database_url}, stdout=log.open("w"), stderr=subprocess.STDOUT,
+        cwd=PROJECT,
+        env={**env(), "DATABASE_URL": database_url},
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
     )
     wait_until_ready(f"http://127.0.0.1:{port}/health", process, log, lambda r: r.ok)
     return process, port
 
 
 def action_call(session: requests.Session, port: int, action: str, sender: str, slots: Dict[str, object]) -> dict:
-    tracker = {"sender_id": sender, "slots": slots, "latest_message": {"text": "确认", "intent": {"name": "affirm"}},
-               "events": [], "paused": False, "followup_action": None, "active_loop": {},
-               "latest_action_name": "action_listen"}
-    response = session.post(f"http://127.0.0.1:{port}/webhook",
-                            json={"next_action": action, "sender_id": sender, "tracker": tracker, "domain": DOMAIN})
+    tracker = {
+        "sender_id": sender,
+        "slots": slots,
+        "latest_message": {"text": "确认", "intent": {"name": "affirm"}},
+        "events": [],
+        "paused": False,
+        "followup_action": None,
+        "active_loop": {},
+        "latest_action_name": "action_listen",
+    }
+    response = session.post(
+        f"http://127.0.0.1:{port}/webhook",
+        json={"next_action": action, "sender_id": sender, "tracker": tracker, "domain": DOMAIN},
+    )
     response.raise_for_status()
     return response.json()
 
@@ -97,18 +116,29 @@ def measure_actions(database_url: str, logs: Path, label: str, results: Dict[str
     process, port = start_action_server(database_url, logs / f"actions-{label}.log")
     try:
         session = requests.Session()
-        slots = {name: None for name in DOMAIN["slots"]}
+        slots = dict.fromkeys(DOMAIN["slots"])
         opened, queried, tickets = [], [], []
         for i in range(ACTION_CALLS):
-            application = {**slots, "merchant_no": "862014937715503", "terminal_sn": f"BENCH{i:08d}{uuid.uuid4().hex[:4].upper()}",
-                           "phone": "13812345678", "reason": "no_longer_used", "balance_cleared": True, "return_method": "mail"}
+            application = {
+                **slots,
+                "merchant_no": "862014937715503",
+                "terminal_sn": f"BENCH{i:08d}{uuid.uuid4().hex[:4].upper()}",
+                "phone": "13812345678",
+                "reason": "no_longer_used",
+                "balance_cleared": True,
+            }
             start = time.perf_counter()
             reply = action_call(session, port, "action_submit_deregistration", f"bench-{i}", application)
             opened.append((time.perf_counter() - start) * 1000)
             tickets.append(reply["responses"][0]["ticket_no"])
         for i, ticket_no in enumerate(tickets):
-            queried.append(timed_ms(lambda t=ticket_no: action_call(
-                session, port, "action_show_ticket_status", f"bench-q{i}", {**slots, "ticket_no": t})))
+            queried.append(
+                timed_ms(
+                    lambda t=ticket_no, i=i: action_call(
+                        session, port, "action_show_ticket_status", f"bench-q{i}", {**slots, "ticket_no": t}
+                    )
+                )
+            )
         for name, values in (("open", opened), ("query", queried)):
             results[f"action_{name}_{label}_p50_ms"] = round(percentile(values, 50), 1)
             results[f"action_{name}_{label}_p95_ms"] = round(percentile(values, 95), 1)
@@ -125,7 +155,7 @@ def postgres_bench_url() -> Optional[str]:
             connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {PG_BENCH_DB}")
             connection.exec_driver_sql(f"CREATE DATABASE {PG_BENCH_DB}")
         admin.dispose()
-    except Exception as error:  # noqa: BLE001 — the benchmark reports and goes on
+    except Exception as error:
         print(f"PostgreSQL not measured: {type(error).__name__}")
         return None
     return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{PG_BENCH_DB}"
@@ -134,8 +164,6 @@ def postgres_bench_url() -> Optional[str]:
 def measure_handoff(stack, results: Dict[str, object]) -> None:
     """Web chat: a merchant's FAQ turn over socket.io, and an agent's reply from the console API
     until the merchant's open socket receives it (the issue asks for well under a second)."""
-    from tests.web.conftest import Desk, Merchant
-
     desk, merchant = Desk(stack.database_url), Merchant(stack.rasa_url).connect()
     try:
         faq = [timed_ms(lambda: merchant.turn("注销要收费吗")) for _ in range(HANDOFF_REPLIES)]
@@ -159,7 +187,10 @@ def measure_handoff(stack, results: Dict[str, object]) -> None:
 
 def main() -> None:
     results: Dict[str, object] = {
-        "machine": f"{psutil.cpu_count()} CPUs, {psutil.virtual_memory().total / 2**30:.0f} GiB, {platform.processor() or platform.machine()}",
+        "machine": (
+            f"{psutil.cpu_count()} CPUs, {psutil.virtual_memory().total / 2**30:.0f} GiB, "
+            f"{platform.processor() or platform.machine()}"
+        ),
         "python": platform.python_version(),
     }
     with tempfile.TemporaryDirectory() as tmp:
@@ -168,33 +199,52 @@ def main() -> None:
         results["model_mb"] = round(MODEL.stat().st_size / 2**20, 1)
 
         start = time.perf_counter()
-        with running_stack(Path(tmp)) as stack:
+        with running_stack(Path(tmp), rest=True) as stack:
             results["cold_start_s"] = round(time.perf_counter() - start, 1)  # both servers, in parallel
             base = stack.rasa_url
             results["rss_after_load_mb"] = round(tree_rss_mb(stack.rasa_pid))
 
-            texts = [e.text for e in load_examples()]
+            texts = [e.text for e in load_examples(DEV)]
             corpus = [texts[i % len(texts)] for i in range(MESSAGES)]
             session = requests.Session()
             session.headers.update(jwt_headers())  # Rasa's HTTP API requires JWT
             session.post(f"{base}/model/parse", json={"text": "你好"}).raise_for_status()  # warm-up
 
-            parse = [timed_ms(lambda t=t: session.post(f"{base}/model/parse", json={"text": t}).raise_for_status())
-                     for t in corpus]
-            results["parse_p50_ms"], results["parse_p95_ms"] = round(percentile(parse, 50), 1), round(percentile(parse, 95), 1)
+            parse = [
+                timed_ms(lambda t=t: session.post(f"{base}/model/parse", json={"text": t}).raise_for_status())
+                for t in corpus
+            ]
+            results["parse_p50_ms"], results["parse_p95_ms"] = (
+                round(percentile(parse, 50), 1),
+                round(percentile(parse, 95), 1),
+            )
 
             user = f"bench-{uuid.uuid4().hex[:8]}"
-            webhook = [timed_ms(lambda t=t: session.post(f"{base}/webhooks/rest/webhook",
-                                                         json={"sender": user, "message": t}).raise_for_status())
-                       for t in corpus]
-            results["webhook_p50_ms"], results["webhook_p95_ms"] = round(percentile(webhook, 50), 1), round(percentile(webhook, 95), 1)
+            webhook = [
+                timed_ms(
+                    lambda t=t: session.post(
+                        f"{base}/webhooks/rest/webhook", json={"sender": user, "message": t}
+                    ).raise_for_status()
+                )
+                for t in corpus
+            ]
+            results["webhook_p50_ms"], results["webhook_p95_ms"] = (
+                round(percentile(webhook, 50), 1),
+                round(percentile(webhook, 95), 1),
+            )
 
             per_conversation = MESSAGES // CONCURRENT_CONVERSATIONS
 
             def conversation(n: int) -> List[float]:
                 s, who = requests.Session(), f"bench-c{n}-{uuid.uuid4().hex[:6]}"
-                return [timed_ms(lambda t=t: s.post(f"{base}/webhooks/rest/webhook", json={"sender": who, "message": t}).raise_for_status())
-                        for t in corpus[n * per_conversation:(n + 1) * per_conversation]]
+                return [
+                    timed_ms(
+                        lambda t=t: s.post(
+                            f"{base}/webhooks/rest/webhook", json={"sender": who, "message": t}
+                        ).raise_for_status()
+                    )
+                    for t in corpus[n * per_conversation : (n + 1) * per_conversation]
+                ]
 
             start = time.perf_counter()
             with ThreadPoolExecutor(CONCURRENT_CONVERSATIONS) as pool:
@@ -207,10 +257,20 @@ def main() -> None:
             turns = []
             for n in range(APPLICATIONS):
                 who = f"bench-apply-{n}-{uuid.uuid4().hex[:6]}"
-                for text in (f"我要注销POS机，商户号862014937715503，机身号BA{n:06d}{uuid.uuid4().hex[:4].upper()}",
-                             "139 1234 5678", "店铺转让了", "是的，已经转出了", "邮寄回收", "确认"):
-                    turns.append(timed_ms(lambda t=text: session.post(
-                        f"{base}/webhooks/rest/webhook", json={"sender": who, "message": t}).raise_for_status()))
+                for text in (
+                    f"我要注销POS机，商户号862014937715503，机身号BA{n:06d}{uuid.uuid4().hex[:4].upper()}",
+                    "139 1234 5678",
+                    "店铺转让了",
+                    "是的，已经转出了",
+                    "确认",
+                ):
+                    turns.append(
+                        timed_ms(
+                            lambda t=text, who=who: session.post(
+                                f"{base}/webhooks/rest/webhook", json={"sender": who, "message": t}
+                            ).raise_for_status()
+                        )
+                    )
             results["application_turn_p50_ms"] = round(percentile(turns, 50), 1)
             results["application_turn_p95_ms"] = round(percentile(turns, 95), 1)
             measure_handoff(stack, results)

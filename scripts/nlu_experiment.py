@@ -4,6 +4,7 @@ Usage: python -m scripts.nlu_experiment CONFIG [CONFIG …]
 Prints training time, held-out intent accuracy (FAQ at response-key level), entity F1 and the share
 of tests/nlu/unclear.txt that falls back. Results are recorded by hand in README ("NLU experiments").
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -16,7 +17,7 @@ from pathlib import Path
 from rasa.core.agent import Agent
 from rasa.model_training import train_nlu
 
-from scripts.nlu_eval import evaluate, load_examples, predicted_label
+from devtools.nlu_eval import evaluate, load_examples, predicted_label
 
 PROJECT = Path(__file__).resolve().parent.parent
 UNCLEAR = PROJECT / "tests" / "nlu" / "unclear.txt"
@@ -34,7 +35,9 @@ def run(config: str) -> dict:
             return loop.run_until_complete(agent.parse_message(text))
 
         report = evaluate(parse, load_examples())
-        unclear = [line for line in UNCLEAR.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
+        unclear = [
+            line for line in UNCLEAR.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")
+        ]
         fallback = sum(predicted_label(parse(text)) == "nlu_fallback" for text in unclear) / len(unclear)
         return {
             "config": config,

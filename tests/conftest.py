@@ -1,4 +1,5 @@
 """Shared fixtures: the real action server and the real Rasa server, started once per test run."""
+
 from __future__ import annotations
 
 import os
@@ -10,7 +11,7 @@ import pytest
 import yaml
 from sqlalchemy.engine import Engine
 
-from tests.stack import MODEL, PROJECT, RasaStack, running_stack
+from devtools.stack import MODEL, PROJECT, RasaStack, running_stack
 from tickets.db import make_engine, migrate
 
 PG_SKIP_REASON = "TEST_DATABASE_URL not set: PostgreSQL tests run on CI"
@@ -23,8 +24,6 @@ class Database:
 
     def make_engine(self) -> Engine:
         return make_engine(self.url, schema=self.schema)
-
-
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -55,6 +54,7 @@ def database(request, tmp_path) -> Iterator[Database]:
 def rasa_stack(tmp_path_factory) -> Iterator[RasaStack]:
     if not MODEL.exists():
         pytest.fail(f"no trained model at {MODEL}: run `make train` (make test does it)")
+    # What ships: the web chat channel only (credentials.yml), endpoints.yml from the environment.
     with running_stack(tmp_path_factory.mktemp("stack")) as stack:
         yield stack
 

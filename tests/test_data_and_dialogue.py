@@ -1,4 +1,5 @@
 """Training data validates cleanly and the dialogue follows every test story."""
+
 import re
 import subprocess
 import sys
@@ -6,13 +7,15 @@ from pathlib import Path
 
 import yaml
 
-from tests.stack import MODEL, PROJECT, rasa_env
+from devtools.stack import MODEL, PROJECT, rasa_env
 
 RASA = str(Path(sys.executable).parent / "rasa")
 # Responses Rasa's own default actions utter; its validator only looks for them in stories.
 DEFAULT_ACTION_RESPONSES = {"utter_default", "utter_ask_rephrase"}
 UNUSED_UTTERANCE = re.compile(r"UserWarning: The utterance '([^']+)' is not used in any story or rule\.")
-DUPLICATED_INTENTS = re.compile(r"UserWarning: The following duplicated intents have been found across multiple domain files: (.+)")
+DUPLICATED_INTENTS = re.compile(
+    r"UserWarning: The following duplicated intents have been found across multiple domain files: (.+)"
+)
 
 
 def _retrieval_intents() -> set:
@@ -24,9 +27,10 @@ def _used_by_actions_or_forms(utterance: str) -> bool:
     """Named in a custom action, or a form's question for one of its slots (utter_ask_<slot>)."""
     domain = yaml.safe_load((PROJECT / "domain.yml").read_text(encoding="utf-8"))
     form_slots = {slot for form in domain.get("forms", {}).values() for slot in form["required_slots"]}
-    if utterance.startswith("utter_ask_") and utterance[len("utter_ask_"):] in form_slots:
+    if utterance.startswith("utter_ask_") and utterance[len("utter_ask_") :] in form_slots:
         return True
-    return any(f'"{utterance}"' in p.read_text(encoding="utf-8") for p in (PROJECT / "actions").glob("*.py"))
+    sources = [*(PROJECT / "actions").glob("*.py"), *(PROJECT / "action_server").glob("*.py")]
+    return any(f'"{utterance}"' in source.read_text(encoding="utf-8") for source in sources)
 
 
 def test_rasa_data_validate_has_no_warnings():
@@ -34,7 +38,12 @@ def test_rasa_data_validate_has_no_warnings():
     responses uttered by default actions, custom actions or forms (it only searches stories), and retrieval intents
     declared in domain.yml as Rasa requires (it merges them in a second time)."""
     result = subprocess.run(
-        [RASA, "data", "validate"], cwd=PROJECT, env=rasa_env(), capture_output=True, text=True, timeout=600,
+        [RASA, "data", "validate"],
+        cwd=PROJECT,
+        env=rasa_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-4000:]
@@ -53,10 +62,26 @@ def test_rasa_data_validate_has_no_warnings():
 
 def test_every_test_story_is_followed(rasa_stack, tmp_path):
     result = subprocess.run(
-        [RASA, "test", "core", "--e2e", "--model", str(MODEL), "--stories", "tests/stories",
-         "--endpoints", str(rasa_stack.endpoints_file), "--out", str(tmp_path),
-         "--fail-on-prediction-errors"],
-        cwd=PROJECT, env=rasa_env(), capture_output=True, text=True, timeout=900,
+        [
+            RASA,
+            "test",
+            "core",
+            "--e2e",
+            "--model",
+            str(MODEL),
+            "--stories",
+            "tests/stories",
+            "--endpoints",
+            str(PROJECT / "endpoints.yml"),
+            "--out",
+            str(tmp_path),
+            "--fail-on-prediction-errors",
+        ],
+        cwd=PROJECT,
+        env=rasa_stack.env,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     failed = tmp_path / "failed_test_stories.yml"
     details = failed.read_text(encoding="utf-8") if failed.exists() else ""

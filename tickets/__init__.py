@@ -1,13 +1,17 @@
-"""Ticket store for 注销助手: the one home of deregistration ticket rules.
+"""The back office of 注销助手: deregistration tickets, handoff cases and agent accounts.
 
-Modules (import what you need; this file stays empty so that importing
-`tickets.statuses` or `tickets.privacy` does not pull in SQLAlchemy):
+- db:        engines, the `Database` (transactions and clock), migrate()
+- models:    SQLAlchemy tables (the migrations in migrations/ are the schema's source of truth)
+- views:     the frozen dataclasses the stores return
+- statuses:  statuses, reasons, actors, Chinese labels, allowed moves (tickets and cases)
+- errors:    what the stores raise, with the HTTP status the console maps them to
+- numbering: daily ZX/RG numbers
+- store:     TicketStore — deregistration tickets
+- handoff:   HandoffQueue — handoff cases
+- agents:    AgentDirectory — agent accounts and console sessions
+- calls:     BlockingCalls — the bounded pools async code calls the stores through
+- office:    BackOffice — all of the above for one process (back_office())
+- cli:       staff command line, `python -m tickets --help`
 
-- statuses: Status / Reason / ReturnMethod / Actor, Chinese labels, allowed moves
-- privacy:  masking and log redaction of phone, merchant and card numbers
-- errors:   exceptions raised by the store
-- models:   SQLAlchemy tables (the migrations in migrations/ are the schema's source of truth)
-- db:       database URL, engine factory, migrate()
-- store:    TicketStore (sync) and AsyncTicketStore (for Rasa actions)
-- cli:      staff command line, `python -m tickets --help`
+Value shapes and masking live in the `shapes` package (no SQL there).
 """

@@ -3,6 +3,7 @@
 A session token is handed to the browser once (in an HttpOnly cookie); the database keeps only its
 SHA-256, so a leaked database does not let anyone log in. Sessions expire after SESSION_TTL.
 """
+
 from __future__ import annotations
 
 import base64
@@ -10,7 +11,6 @@ import hashlib
 import hmac
 import re
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import List, Optional, Tuple
 
@@ -18,8 +18,10 @@ from sqlalchemy import delete, func, select
 from sqlalchemy import exc as sa_exc
 
 from tickets import models as m
+from tickets.db import Database
 from tickets.errors import TicketError
-from tickets.store import TicketStore
+from tickets.handoff import HandoffQueue
+from tickets.views import AgentView
 
 SESSION_TTL = timedelta(hours=8)
 MAX_FAILED_LOGINS = 5
@@ -34,13 +36,6 @@ _N, _R, _P, _DKLEN = 2**14, 8, 1, 32
 
 class AgentError(TicketError):
     """A refused account operation; the message is Chinese and safe to show."""
-
-
-@dataclass(frozen=True)
-class AgentView:
-    username: str
-    display_name: str
-    active: bool
 
 
 def hash_password(password: str) -> str:
@@ -75,16 +70,11 @@ def _view(row: m.Agent) -> AgentView:
 
 
 class AgentDirectory:
-    """Agent accounts and sessions. Thread-safe like TicketStore (and sharing its transactions)."""
+    """Agent accounts and sessions on a Database (synchronous, thread-safe)."""
 
-    def __init__(self, store: TicketStore) -> None:
-        self._store = store
-
-    def _clock(self) -> datetime:
-        return self._store._clock()
-
-    def _transaction(self, *, write: bool):
-        return self._store._transaction(write=write)  # same package: one transaction discipline
+    def __init__(self, db: Database, queue: HandoffQueue) -> None:
+        self.db = db
+        self._queue = queue  # disabling an account puts its cases back in the queue
 
     # -- accounts ---------------------------------------------------------------------------
 
@@ -97,10 +87,13 @@ class AgentDirectory:
             raise AgentError(f"显示名不能为空，且不超过 {m.DISPLAY_NAME_LEN} 个字")
         self._check_password(password)
         try:
-            with self._transaction(write=True) as session:
+            with self.db.transaction(write=True) as session:
                 row = m.Agent(
-                    username=username, display_name=display_name, password_hash=hash_password(password),
-                    active=True, created_at=self._clock(),
+                    username=username,
+                    display_name=display_name,
+                    password_hash=hash_password(password),
+                    active=True,
+                    created_at=self.db.clock(),
                 )
                 session.add(row)
                 session.flush()
@@ -115,20 +108,20 @@ class AgentDirectory:
 
     def set_password(self, username: str, password: str) -> None:
         self._check_password(password)
-        with self._transaction(write=True) as session:
+        with self.db.transaction(write=True) as session:
             row = self._agent_row(session, username)
             row.password_hash = hash_password(password)
             session.execute(delete(m.AgentSession).where(m.AgentSession.agent_id == row.id))
 
     def set_active(self, username: str, active: bool) -> None:
         """Disabling ends the agent's sessions and puts their claimed cases back in the queue."""
-        with self._transaction(write=True) as session:
+        with self.db.transaction(write=True) as session:
             row = self._agent_row(session, username)
             row.active = active
             if not active:
                 session.execute(delete(m.AgentSession).where(m.AgentSession.agent_id == row.id))
         if not active:
-            self._store.requeue_cases_of(row.username)
+            self._queue.requeue_cases_of(row.username)
 
     @staticmethod
     def _find(session, username: str) -> Optional[m.Agent]:
@@ -143,7 +136,7 @@ class AgentDirectory:
         return row
 
     def list_agents(self) -> List[AgentView]:
-        with self._transaction(write=False) as session:
+        with self.db.transaction(write=False) as session:
             return [_view(r) for r in session.execute(select(m.Agent).order_by(m.Agent.username)).scalars()]
 
     # -- sessions ---------------------------------------------------------------------------
@@ -154,8 +147,8 @@ class AgentDirectory:
         MAX_FAILED_LOGINS wrong passwords in a row lock the account for LOGIN_LOCKOUT (kept in the
         database); the answer while locked is the same None, so guessing learns nothing.
         """
-        now = self._clock()
-        with self._transaction(write=False) as session:
+        now = self.db.clock()
+        with self.db.transaction(write=False) as session:
             row = self._find(session, username)
             stored = row.password_hash if row is not None else _DECOY_HASH
             agent_id = row.id if row is not None else None
@@ -170,7 +163,7 @@ class AgentDirectory:
         if not view.active:
             return None
         token = secrets.token_urlsafe(32)
-        with self._transaction(write=True) as session:
+        with self.db.transaction(write=True) as session:
             session.add(
                 m.AgentSession(
                     token_hash=_token_hash(token), agent_id=agent_id, created_at=now, expires_at=now + SESSION_TTL
@@ -182,7 +175,7 @@ class AgentDirectory:
         return view, token
 
     def _count_failure(self, agent_id: int, now: datetime) -> None:
-        with self._transaction(write=True) as session:
+        with self.db.transaction(write=True) as session:
             agent = session.get(m.Agent, agent_id, with_for_update=True)
             agent.failed_logins += 1
             if agent.failed_logins >= MAX_FAILED_LOGINS:
@@ -192,8 +185,8 @@ class AgentDirectory:
         """The agent behind a live session token (and, with `heartbeat`, mark them online)."""
         if not token or len(token) > 128:
             return None
-        now = self._clock()
-        with self._transaction(write=False) as session:
+        now = self.db.clock()
+        with self.db.transaction(write=False) as session:
             found = session.execute(
                 select(m.Agent, m.AgentSession.expires_at)
                 .join(m.AgentSession, m.AgentSession.agent_id == m.Agent.id)
@@ -203,23 +196,23 @@ class AgentDirectory:
             return None
         agent = found[0]
         if heartbeat and (agent.last_seen_at is None or now - agent.last_seen_at > _SEEN_RESOLUTION):
-            with self._transaction(write=True) as session:
+            with self.db.transaction(write=True) as session:
                 session.get(m.Agent, agent.id).last_seen_at = now
         return _view(agent)
 
     def logout(self, token: Optional[str]) -> None:
         if token:
-            with self._transaction(write=True) as session:
+            with self.db.transaction(write=True) as session:
                 session.execute(delete(m.AgentSession).where(m.AgentSession.token_hash == _token_hash(token)))
 
     def online_count(self) -> int:
         """Active agents seen by the console within ONLINE_WINDOW."""
-        since: datetime = self._clock() - ONLINE_WINDOW
-        with self._transaction(write=False) as session:
+        since: datetime = self.db.clock() - ONLINE_WINDOW
+        with self.db.transaction(write=False) as session:
             return session.execute(
                 select(func.count()).select_from(m.Agent).where(m.Agent.active.is_(True), m.Agent.last_seen_at >= since)
             ).scalar_one()
 
     def display_names(self) -> dict:
-        with self._transaction(write=False) as session:
+        with self.db.transaction(write=False) as session:
             return dict(session.execute(select(m.Agent.username, m.Agent.display_name)).all())

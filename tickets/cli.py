@@ -3,6 +3,7 @@
 Every change goes through TicketStore.move as a staff actor, so it is audited like any other.
 Phone and merchant numbers are shown masked. Errors print a Chinese message and exit with 2.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -10,12 +11,14 @@ import getpass
 import sys
 from typing import Callable, List, Optional, Sequence
 
-from tickets.agents import AgentDirectory
-from tickets.db import database_url, make_engine, migrate
+import shapes
+from shapes.masking import redact
+from tickets.db import database_url, migrate
 from tickets.errors import TicketError, TicketNotFound
-from tickets.privacy import redact
+from tickets.numbering import SHANGHAI
+from tickets.office import BackOffice
 from tickets.statuses import Actor, Status
-from tickets.store import SHANGHAI, HistoryEntry, TicketStore, TicketView, ticket_no_of
+from tickets.views import HistoryEntry, TicketView
 
 EXIT_ERROR = 2
 
@@ -54,7 +57,6 @@ def _ticket_details(ticket: TicketView) -> List[str]:
         f"注销原因：{ticket.reason.label if ticket.reason else '-'}",
         f"原因说明：{redact(ticket.reason_detail or '-')}",  # merchant's free text
         f"余额已结清：{yes_no[ticket.balance_cleared]}",
-        f"设备交还方式：{ticket.return_method.label if ticket.return_method else '-'}",
         f"提交时间：{_local(ticket.created_at)}",
         f"更新时间：{_local(ticket.updated_at)}",
     ]
@@ -72,20 +74,20 @@ def _cmd_migrate(args: argparse.Namespace) -> List[str]:
 
 
 def _cmd_list(args: argparse.Namespace) -> List[str]:
-    tickets = _store(args).list_tickets(status=args.status, terminal_sn=args.terminal, limit=args.limit)
+    tickets = _office(args).tickets.list_tickets(status=args.status, terminal_sn=args.terminal, limit=args.limit)
     return [_ticket_line(t) for t in tickets] or ["没有符合条件的工单"]
 
 
 def _cmd_show(args: argparse.Namespace) -> List[str]:
-    store = _store(args)
+    store = _office(args).tickets
     ticket = store.get(args.ticket_no)
     if ticket is None:
-        raise TicketNotFound(ticket_no_of(args.ticket_no))
+        raise TicketNotFound(shapes.TICKET_NO.checked(args.ticket_no))
     return _ticket_details(ticket) + ["处理记录："] + [_history_line(e) for e in store.history(args.ticket_no)]
 
 
 def _cmd_move(args: argparse.Namespace) -> List[str]:
-    ticket = _store(args).move(
+    ticket = _office(args).tickets.move(
         args.ticket_no, args.status, actor_kind=Actor.STAFF, actor_name=args.staff, note=args.note
     )
     return [f"工单 {ticket.ticket_no} 已改为「{ticket.status_label}」"]
@@ -102,31 +104,27 @@ def _new_password(args: argparse.Namespace) -> str:
 
 
 def _cmd_agent_add(args: argparse.Namespace) -> List[str]:
-    agent = _agents(args).create_agent(args.username, args.name, _new_password(args))
+    agent = _office(args).agents.create_agent(args.username, args.name, _new_password(args))
     return [f"客服 {agent.username}（{agent.display_name}）已创建，可登录 /console"]
 
 
 def _cmd_agent_password(args: argparse.Namespace) -> List[str]:
-    _agents(args).set_password(args.username, _new_password(args))
+    _office(args).agents.set_password(args.username, _new_password(args))
     return [f"客服 {args.username} 的密码已更新，原有登录已失效"]
 
 
 def _cmd_agent_disable(args: argparse.Namespace) -> List[str]:
-    _agents(args).set_active(args.username, False)
+    _office(args).agents.set_active(args.username, False)
     return [f"客服 {args.username} 已停用"]
 
 
 def _cmd_agents(args: argparse.Namespace) -> List[str]:
-    agents = _agents(args).list_agents()
+    agents = _office(args).agents.list_agents()
     return [f"{a.username}\t{a.display_name}\t{'在用' if a.active else '已停用'}" for a in agents] or ["还没有客服账号"]
 
 
-def _agents(args: argparse.Namespace) -> AgentDirectory:
-    return AgentDirectory(_store(args))
-
-
-def _store(args: argparse.Namespace) -> TicketStore:
-    return TicketStore(make_engine(args.database_url))
+def _office(args: argparse.Namespace) -> BackOffice:
+    return BackOffice.open(args.database_url)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -179,7 +177,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     run: Callable[[argparse.Namespace], List[str]] = args.run
     try:
         lines = run(args)
-    except (TicketError, ValueError) as error:
+    except (TicketError, ValueError) as error:  # InvalidValue is a ValueError
         print(f"错误：{error}", file=sys.stderr)
         return EXIT_ERROR
     print("\n".join(lines))

@@ -1,23 +1,35 @@
-"""Database URL, engine factory and migrations.
+"""Database URL, engine factory, the `Database` every store works on, and migrations.
 
 Engines made here fail fast instead of hanging a conversation: short connect and statement
 timeouts, and on SQLite a busy timeout plus WAL so readers never wait for the writer.
 """
+
 from __future__ import annotations
 
+import logging
 import os
 import re
+from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Callable, Dict, Iterator, Optional
 
 from sqlalchemy import create_engine, event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session, sessionmaker
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from runtime import VAR
+from tickets.errors import StoreUnavailable
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 CONNECT_TIMEOUT_S = 3
 STATEMENT_TIMEOUT_MS = 5000
+TCP_USER_TIMEOUT_MS = 8000
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
 # Execution option read by the SQLite "begin" hook; see write_engine().
@@ -30,9 +42,8 @@ def database_url() -> str:
     url = os.environ.get("DATABASE_URL", "").strip()
     if url:
         return url
-    var = PROJECT_ROOT / "var"
-    var.mkdir(exist_ok=True)
-    return f"sqlite:///{var / 'zhuxiao.db'}"
+    VAR.mkdir(exist_ok=True)
+    return f"sqlite:///{VAR / 'zhuxiao.db'}"
 
 
 def make_engine(url: Optional[str] = None, *, schema: Optional[str] = None) -> Engine:
@@ -53,7 +64,17 @@ def make_engine(url: Optional[str] = None, *, schema: Optional[str] = None) -> E
             pg_options += f" -c search_path={schema}"
         options.update(
             pool_pre_ping=True,
-            connect_args={"connect_timeout": CONNECT_TIMEOUT_S, "options": pg_options},
+            connect_args={
+                "connect_timeout": CONNECT_TIMEOUT_S,
+                "options": pg_options,
+                # A server that stops answering mid-connection (a dropped network) fails the
+                # connection after a few seconds instead of the kernel's quarter of an hour.
+                "keepalives": 1,
+                "keepalives_idle": 5,
+                "keepalives_interval": 2,
+                "keepalives_count": 2,
+                "tcp_user_timeout": TCP_USER_TIMEOUT_MS,
+            },
         )
     elif backend == "sqlite":
         if schema:
@@ -89,6 +110,49 @@ def _install_sqlite_hooks(engine: Engine) -> None:
 def write_engine(engine: Engine) -> Engine:
     """The same engine, but transactions on SQLite start with BEGIN IMMEDIATE (no-op elsewhere)."""
     return engine.execution_options(**{_SQLITE_BEGIN: "IMMEDIATE"})
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+# Errors that mean "the database is not there right now", not "this request is wrong".
+_UNAVAILABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError)
+
+
+class Database:
+    """An engine, its reader and writer sessions, and the clock: what every store works on.
+
+    Thread-safe: each transaction has its own session and connection.
+    """
+
+    def __init__(self, engine: Engine, *, clock: Clock = utc_now) -> None:
+        self.engine = engine
+        self.clock = clock
+        self._reader = sessionmaker(engine, future=True, expire_on_commit=False)
+        self._writer = sessionmaker(write_engine(engine), future=True, expire_on_commit=False)
+
+    @classmethod
+    def from_url(cls, url: Optional[str] = None, *, clock: Clock = utc_now) -> "Database":
+        return cls(make_engine(url), clock=clock)
+
+    @contextmanager
+    def transaction(self, *, write: bool) -> Iterator[Session]:
+        """One transaction: committed if the block returns, rolled back if it raises.
+
+        A database that cannot be reached or times out raises StoreUnavailable (Chinese message).
+        """
+        factory = self._writer if write else self._reader
+        try:
+            with factory() as session, session.begin():
+                yield session
+        except _UNAVAILABLE as error:
+            # The type name only: driver messages can quote SQL and connection details.
+            log.warning("ticket database unavailable (%s)", type(error).__name__)
+            raise StoreUnavailable("工单系统暂时无法访问，请稍后再试") from error
+
+    def dispose(self) -> None:
+        self.engine.dispose()
 
 
 def migrate(url: Optional[str] = None, *, schema: Optional[str] = None) -> None:

@@ -1,27 +1,35 @@
-"""Exceptions raised by the ticket store. Messages are Chinese and safe to show staff:
-they name ticket numbers and statuses, never phone, merchant or card numbers."""
+"""Exceptions raised by the stores. Messages are Chinese and safe to show staff: they name ticket
+and case numbers and statuses, never phone, merchant or card numbers. Each carries the HTTP status
+the console answers with (mapped once, in web/console_api.py)."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Optional
 
-from tickets.statuses import HandoffStatus, Status
+from tickets.statuses import HandoffStatus, LabelledEnum
 
-if TYPE_CHECKING:  # avoid an import cycle: views live in tickets.store
-    from tickets.store import TicketView
+if TYPE_CHECKING:
+    from tickets.views import TicketView
 
 
 class TicketError(Exception):
-    """Base class for everything the store raises on purpose."""
+    """Base class for everything the stores raise on purpose."""
+
+    http_status = 400
 
 
 class TicketNotFound(TicketError, LookupError):
+    http_status = 404
+
     def __init__(self, ticket_no: str) -> None:
         super().__init__(f"找不到工单 {ticket_no}")
         self.ticket_no = ticket_no
 
 
 class IllegalTransition(TicketError):
-    def __init__(self, ticket_no: str, current: Status, target: Status, message: str) -> None:
+    http_status = 409
+
+    def __init__(self, ticket_no: str, current: LabelledEnum, target: LabelledEnum, message: str) -> None:
         super().__init__(message)
         self.ticket_no, self.current, self.target = ticket_no, current, target
 
@@ -29,15 +37,17 @@ class IllegalTransition(TicketError):
 class TerminalHasOpenTicket(TicketError):
     """The terminal already has a deregistration ticket in progress; `ticket` is that one."""
 
+    http_status = 409
+
     def __init__(self, ticket: "TicketView") -> None:
-        super().__init__(
-            f"该终端已有进行中的注销工单 {ticket.ticket_no}（{ticket.status.label}），请勿重复申请"
-        )
+        super().__init__(f"该终端已有进行中的注销工单 {ticket.ticket_no}（{ticket.status.label}），请勿重复申请")
         self.ticket = ticket
 
 
 class TerminalAlreadyDeregistered(TicketError):
     """The terminal was deregistered already; `ticket` is the completed one."""
+
+    http_status = 409
 
     def __init__(self, ticket: "TicketView") -> None:
         super().__init__(f"该终端已通过工单 {ticket.ticket_no} 完成注销")
@@ -49,24 +59,31 @@ class IdempotencyConflict(TicketError):
 
     Returning the stored ticket then would show one merchant another merchant's ticket."""
 
+    http_status = 409
+
     def __init__(self) -> None:
         super().__init__("同一请求标识对应了不同的申请信息，已拒绝")
 
 
 class SequenceExhausted(TicketError):
-    """More than 9999 tickets in one day: ticket numbers are ZX + date + 4 digits everywhere
-    (NLU patterns included), so we refuse rather than issue a longer number."""
+    """The day's numbers are used up (a million of one kind): refused, with an error log."""
+
+    http_status = 503
 
     def __init__(self, day: str) -> None:
-        super().__init__(f"{day} 的工单编号已用完")
+        super().__init__(f"{day} 的编号已用完")
 
 
 class StoreUnavailable(TicketError):
     """The database could not be reached or did not answer in time."""
 
+    http_status = 503
+
 
 class CaseAlreadyClaimed(TicketError):
     """Another agent claimed the handoff case first."""
+
+    http_status = 409
 
     def __init__(self, case_no: str, assignee: Optional[str]) -> None:
         super().__init__(f"会话 {case_no} 已被其他客服接入")
@@ -74,16 +91,20 @@ class CaseAlreadyClaimed(TicketError):
 
 
 class NotCaseAssignee(TicketError):
-    """Only the agent who claimed a case may answer, return or close it."""
+    """Only the agent who claimed a case may read, answer, return or close it."""
 
-    def __init__(self, case_no: str) -> None:
-        super().__init__(f"会话 {case_no} 由其他客服处理中")
+    http_status = 403
+
+    def __init__(self, case_no: str, message: Optional[str] = None) -> None:
+        super().__init__(message or f"会话 {case_no} 由其他客服处理中")
         self.case_no = case_no
 
 
 class CaseNotActive(TicketError):
     """The case is not in a state that allows this (e.g. already returned to the bot)."""
 
-    def __init__(self, case_no: str, status: "HandoffStatus") -> None:
+    http_status = 409
+
+    def __init__(self, case_no: str, status: HandoffStatus) -> None:
         super().__init__(f"会话 {case_no} 当前为「{status.label}」，无法执行此操作")
         self.case_no, self.status = case_no, status

@@ -1,5 +1,6 @@
 """SQLAlchemy tables. Alembic migrations (tickets/migrations) create the schema; a test checks
 that they and these models agree."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -42,7 +43,7 @@ STATUS_LEN = 32
 MERCHANT_NO_LEN = 15
 TERMINAL_SN_LEN = 20
 PHONE_LEN = 11
-CODE_LEN = 32  # reason / return method / actor kind
+CODE_LEN = 32  # reason / actor kind
 REASON_DETAIL_LEN = 200
 CONVERSATION_ID_LEN = 128
 IDEMPOTENCY_KEY_LEN = 128
@@ -96,14 +97,16 @@ def active_handoff_clause() -> str:
 
 
 class Ticket(Base):
+    """A numbered row with a lifecycle: a deregistration ticket or a handoff case (single-table
+    inheritance on `kind`: querying a subclass adds the kind filter, so no query spells it)."""
+
     __tablename__ = "tickets"
 
     id = Column(Integer, primary_key=True)
     ticket_no = Column(String(TICKET_NO_LEN), nullable=False, unique=True)
-    # 'handoff' cases (a later feature) share this table, so deregistration-only columns are nullable;
-    # the store requires them for deregistration tickets.
-    kind = Column(String(KIND_LEN), nullable=False, default=KIND_DEREGISTRATION,
-                  server_default=KIND_DEREGISTRATION)
+    # Cases share this table, so deregistration-only columns are nullable; the store requires
+    # them for deregistration tickets.
+    kind = Column(String(KIND_LEN), nullable=False, default=KIND_DEREGISTRATION, server_default=KIND_DEREGISTRATION)
     status = Column(String(STATUS_LEN), nullable=False)
     merchant_no = Column(String(MERCHANT_NO_LEN))
     terminal_sn = Column(String(TERMINAL_SN_LEN))
@@ -111,7 +114,6 @@ class Ticket(Base):
     reason = Column(String(CODE_LEN))
     reason_detail = Column(String(REASON_DETAIL_LEN))
     balance_cleared = Column(Boolean)
-    return_method = Column(String(CODE_LEN))
     conversation_id = Column(String(CONVERSATION_ID_LEN))
     idempotency_key = Column(String(IDEMPOTENCY_KEY_LEN), nullable=False, unique=True)
     created_at = Column(UTCDateTime, nullable=False)
@@ -146,6 +148,19 @@ class Ticket(Base):
         Index("ix_tickets_terminal_sn", "terminal_sn"),
         Index("ix_tickets_status_created_at", "status", "created_at"),
     )
+    __mapper_args__ = {"polymorphic_on": kind}
+
+
+class Deregistration(Ticket):
+    """A merchant's application to deregister one terminal (ZX…)."""
+
+    __mapper_args__ = {"polymorphic_identity": KIND_DEREGISTRATION}
+
+
+class Case(Ticket):
+    """A conversation handed to the support team (RG…)."""
+
+    __mapper_args__ = {"polymorphic_identity": KIND_HANDOFF}
 
 
 class TicketHistory(Base):
@@ -199,10 +214,22 @@ class AgentSession(Base):
     expires_at = Column(UTCDateTime, nullable=False)
 
 
-def history_row(ticket: Ticket, from_status: Optional[Any], to_status: Any, actor: Any, actor_name: str,
-                at: datetime, note: Optional[str] = None) -> TicketHistory:
+def history_row(
+    ticket: Ticket,
+    from_status: Optional[Any],
+    to_status: Any,
+    actor: Any,
+    actor_name: str,
+    at: datetime,
+    note: Optional[str] = None,
+) -> TicketHistory:
     """The audit row of one change (statuses and actor are the str enums of tickets.statuses)."""
     return TicketHistory(
-        ticket_id=ticket.id, actor_kind=actor.value, actor_name=actor_name, at=at,
-        from_status=from_status.value if from_status is not None else None, to_status=to_status.value, note=note,
+        ticket_id=ticket.id,
+        actor_kind=actor.value,
+        actor_name=actor_name,
+        at=at,
+        from_status=from_status.value if from_status is not None else None,
+        to_status=to_status.value,
+        note=note,
     )

@@ -1,7 +1,8 @@
-"""Ticket vocabulary: statuses and the moves between them, reasons, return methods, actors.
+"""Ticket and case vocabulary: statuses and the moves between them, reasons, actors.
 
 Stored values are short English words; people only ever see the Chinese labels.
 """
+
 from __future__ import annotations
 
 from enum import Enum
@@ -39,7 +40,7 @@ class Status(LabelledEnum):
     AWAITING_DEVICE_RETURN = ("awaiting_device_return", "待回收设备")
     COMPLETED = ("completed", "已注销")
     REJECTED = ("rejected", "已驳回")
-    WITHDRAWN = ("withdrawn", "已撤销")
+    WITHDRAWN = ("withdrawn", "已撤回")
 
 
 class Reason(LabelledEnum):
@@ -47,11 +48,6 @@ class Reason(LabelledEnum):
     FROZEN = ("frozen", "违规冻结")
     SHOP_CLOSED = ("shop_closed", "店铺关闭或转让")
     OTHER = ("other", "其他")
-
-
-class ReturnMethod(LabelledEnum):
-    BRANCH = ("branch", "网点交还")
-    MAIL = ("mail", "邮寄回收")
 
 
 class Actor(LabelledEnum):
@@ -106,7 +102,9 @@ class HandoffReason(LabelledEnum):
     NOT_UNDERSTOOD = ("not_understood", "机器人连续未能理解")
 
 
+# The whole handoff state machine: claim, return, close and requeue all check it (can_move_case).
 HANDOFF_TRANSITIONS: Mapping[HandoffStatus, FrozenSet[HandoffStatus]] = {
+    # An agent claims a waiting case, or closes it unread (spam, a merchant who left).
     HandoffStatus.QUEUED: frozenset({HandoffStatus.CLAIMED, HandoffStatus.CLOSED}),
     # Back to the queue when the agent's account is disabled.
     HandoffStatus.CLAIMED: frozenset({HandoffStatus.RETURNED, HandoffStatus.CLOSED, HandoffStatus.QUEUED}),
@@ -114,4 +112,10 @@ HANDOFF_TRANSITIONS: Mapping[HandoffStatus, FrozenSet[HandoffStatus]] = {
     HandoffStatus.CLOSED: frozenset(),
 }
 # While a case is in one of these the bot stays silent in its conversation (at most one per conversation).
-ACTIVE_HANDOFF_STATUSES: FrozenSet[HandoffStatus] = frozenset({HandoffStatus.QUEUED, HandoffStatus.CLAIMED})
+ACTIVE_HANDOFF_STATUSES: FrozenSet[HandoffStatus] = frozenset(
+    s for s, targets in HANDOFF_TRANSITIONS.items() if targets
+)
+
+
+def can_move_case(current: HandoffStatus, target: HandoffStatus) -> bool:
+    return target in HANDOFF_TRANSITIONS[current]

@@ -1,9 +1,10 @@
 """The agents' console API (/console/api/*) and its live socket.io namespace (/console).
 
-Every route but login needs an agent session (401 without); a case another agent has claimed is
-theirs (403). POSTs from a foreign Origin are refused (403) on top of SameSite cookies and CORS.
-Ticket and handoff rules are the store's; this module only maps them to HTTP.
+Every route but login needs an agent session (401 without); writes from a foreign Origin are
+refused (403) on top of SameSite cookies and CORS. Who may see or change what is the back
+office's rule (tickets.handoff); this module maps requests to it, and its errors to HTTP once.
 """
+
 from __future__ import annotations
 
 import functools
@@ -15,19 +16,11 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from tickets.agents import SESSION_TTL, AgentView
-from tickets.errors import (
-    CaseAlreadyClaimed,
-    CaseNotActive,
-    IllegalTransition,
-    NotCaseAssignee,
-    StoreUnavailable,
-    TicketError,
-    TicketNotFound,
-)
-from tickets.handoff import HandoffCase
+from shapes import InvalidValue
+from tickets.agents import SESSION_TTL
+from tickets.errors import StoreUnavailable, TicketError
 from tickets.statuses import TRANSITIONS, Actor, HandoffStatus
-from tickets.store import HistoryEntry, TicketView
+from tickets.views import AgentView, HandoffCase, HistoryEntry, TicketView
 from web import conversation_log
 from web.desk import AGENTS_ROOM, CONSOLE_NAMESPACE, SupportDesk, iso
 from web.http_util import enter_room, json_reply
@@ -36,18 +29,29 @@ from web.identity import AGENT_COOKIE, AGENT_SAMESITE, cookies_from_environ, set
 log = logging.getLogger(__name__)
 
 MAX_REPLY_LEN = 1000
-RETURNED_NOTICE = "人工客服已结束服务，接下来由注销助手继续为您解答。如需再次联系人工，请输入“转人工”。"
+RETURNED_NOTICE = "人工客服已结束服务，接下来由注销助手继续为您解答。如需人工帮助，请输入“转人工”。"
 CLOSED_NOTICE = "本次人工服务已结束，感谢您的耐心等待。如还有问题，可以继续问注销助手。"
-_STATUS_BY_ERROR = [
-    (CaseAlreadyClaimed, 409), (CaseNotActive, 409), (IllegalTransition, 409), (NotCaseAssignee, 403),
-    (TicketNotFound, 404), (StoreUnavailable, 503), (TicketError, 400), (ValueError, 400),
-]
 
+api = Blueprint("web_console_api", url_prefix="/console/api")
 Handler = Callable[..., Awaitable[HTTPResponse]]
+
+
+def _desk(request: Request) -> SupportDesk:
+    return request.app.ctx.desk
 
 
 def _error(status: int, text: Text) -> HTTPResponse:
     return json_reply({"error": text}, status)
+
+
+@api.exception(TicketError)
+async def store_refused(request: Request, error: TicketError) -> HTTPResponse:
+    return _error(error.http_status, str(error))
+
+
+@api.exception(InvalidValue)
+async def invalid_value(request: Request, error: InvalidValue) -> HTTPResponse:
+    return _error(400, str(error))
 
 
 # -- JSON shapes --------------------------------------------------------------------------------
@@ -72,13 +76,17 @@ def case_json(case: HandoffCase, names: Dict[Text, Text], last_message: Optional
 
 def _history_json(entry: HistoryEntry) -> Dict[Text, Any]:
     return {
-        "at": iso(entry.at), "actor_label": entry.actor_kind.label, "actor_name": entry.actor_name,
+        "at": iso(entry.at),
+        "actor_label": entry.actor_kind.label,
+        "actor_name": entry.actor_name,
         "from_label": entry.from_status.label if entry.from_status else None,
-        "to_label": entry.to_status.label, "note": entry.note,
+        "to_label": entry.to_status.label,
+        "note": entry.note,
     }
 
 
 def ticket_json(ticket: TicketView, history: List[HistoryEntry]) -> Dict[Text, Any]:
+    order = list(type(ticket.status))
     return {
         "ticket_no": ticket.ticket_no,
         "status": ticket.status.value,
@@ -87,14 +95,21 @@ def ticket_json(ticket: TicketView, history: List[HistoryEntry]) -> Dict[Text, A
         "terminal_sn": ticket.terminal_sn,
         "phone": ticket.masked_phone,
         "reason_label": ticket.reason.label if ticket.reason else None,
-        "return_method_label": ticket.return_method.label if ticket.return_method else None,
         "balance_cleared": ticket.balance_cleared,
         "created_at": iso(ticket.created_at),
         "history": [_history_json(e) for e in history],
         "next_statuses": [
-            {"value": s.value, "label": s.label} for s in sorted(TRANSITIONS[ticket.status], key=list(type(ticket.status)).index)
+            {"value": s.value, "label": s.label} for s in sorted(TRANSITIONS[ticket.status], key=order.index)
         ],
     }
+
+
+def _body(request: Request) -> Dict[Text, Any]:
+    try:
+        data = request.json
+    except Exception:  # Sanic raises InvalidUsage on bad JSON
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 # -- sessions -----------------------------------------------------------------------------------
@@ -111,7 +126,7 @@ def _same_origin(desk: SupportDesk, request: Request) -> bool:
 async def connect_console_socket(desk: SupportDesk, sid: Text, environ: Dict[Text, Any]) -> bool:
     token = cookies_from_environ(environ).get(AGENT_COOKIE)
     try:
-        agent = await desk.call(desk.agents.agent_for_session, token)
+        agent = await desk.office.run(desk.office.agents.agent_for_session, token)
     except StoreUnavailable:
         return False
     if agent is None:
@@ -120,173 +135,175 @@ async def connect_console_socket(desk: SupportDesk, sid: Text, environ: Dict[Tex
     return True
 
 
-def console_blueprint(desk: SupportDesk) -> Blueprint:
-    api = Blueprint("web_console_api", url_prefix="/console/api")
+def as_agent(handler: Handler) -> Handler:
+    """Resolve the session (401) and refuse foreign-origin writes (403) before the handler runs."""
 
-    def as_agent(handler: Handler) -> Handler:
-        """Resolve the session (401), refuse foreign-origin writes (403), map store errors to HTTP."""
-
-        @functools.wraps(handler)
-        async def wrapped(request: Request, **kwargs: Any) -> HTTPResponse:
-            if request.method != "GET" and not _same_origin(desk, request):
-                return _error(403, "请求来源不被允许")
-            try:
-                agent = await desk.call(desk.agents.agent_for_session, request.cookies.get(AGENT_COOKIE))
-                if agent is None:
-                    return _error(401, "请先登录")
-                return await handler(request, agent, **kwargs)
-            except tuple(e for e, _ in _STATUS_BY_ERROR) as error:
-                status = next(code for kind, code in _STATUS_BY_ERROR if isinstance(error, kind))
-                return _error(status, str(error))
-
-        return wrapped
-
-    def body(request: Request) -> Dict[Text, Any]:
-        try:
-            data = request.json
-        except Exception:  # Sanic raises InvalidUsage on bad JSON
-            return {}
-        return data if isinstance(data, dict) else {}
-
-    async def names() -> Dict[Text, Text]:
-        return await desk.call(desk.agents.display_names)
-
-    async def own_case(case_no: Text, agent: AgentView, *, must_be_claimed: bool) -> HandoffCase:
-        case = await desk.call(desk.tickets.store.get_handoff, case_no)
-        if case is None:
-            raise TicketNotFound(case_no)
-        if case.status is HandoffStatus.CLAIMED and case.assignee != agent.username:
-            raise NotCaseAssignee(case_no)
-        if must_be_claimed and case.status is not HandoffStatus.CLAIMED:
-            raise CaseNotActive(case_no, case.status)
-        return case
-
-    @api.post("/login")
-    async def login(request: Request) -> HTTPResponse:
-        if not _same_origin(desk, request):
+    @functools.wraps(handler)
+    async def wrapped(request: Request, **kwargs: Any) -> HTTPResponse:
+        desk = _desk(request)
+        if request.method != "GET" and not _same_origin(desk, request):
             return _error(403, "请求来源不被允许")
-        data = body(request)
-        username, password = data.get("username"), data.get("password")
-        if not isinstance(username, str) or not isinstance(password, str) or not username or not password:
-            return _error(400, "请输入用户名和密码")
-        try:
-            found = await desk.call(desk.agents.login, username, password)
-        except StoreUnavailable as error:
-            return _error(503, str(error))
-        if found is None:
-            return _error(401, "用户名或密码错误")
-        agent, token = found
-        reply = json_reply({"username": agent.username, "display_name": agent.display_name})
-        set_cookie(reply, AGENT_COOKIE, token, max_age=int(SESSION_TTL.total_seconds()),
-                   secure=desk.settings.secure_cookies, samesite=AGENT_SAMESITE)
-        log.info("agent %s logged in", agent.username)
-        return reply
+        agent = await desk.office.run(desk.office.agents.agent_for_session, request.cookies.get(AGENT_COOKIE))
+        if agent is None:
+            return _error(401, "请先登录")
+        return await handler(request, desk, agent, **kwargs)
 
-    @api.post("/logout")
-    @as_agent
-    async def logout(request: Request, agent: AgentView) -> HTTPResponse:
-        await desk.call(desk.agents.logout, request.cookies.get(AGENT_COOKIE))
-        reply = json_reply({"ok": True})
-        set_cookie(reply, AGENT_COOKIE, "", max_age=0, secure=desk.settings.secure_cookies, samesite=AGENT_SAMESITE)
-        return reply
+    return wrapped
 
-    @api.get("/me")
-    @as_agent
-    async def me(request: Request, agent: AgentView) -> HTTPResponse:
-        return json_reply({"username": agent.username, "display_name": agent.display_name})
 
-    @api.get("/queue")
-    @as_agent
-    async def queue(request: Request, agent: AgentView) -> HTTPResponse:
-        store = desk.tickets.store
-        waiting = await desk.call(store.waiting_cases)
-        mine = await desk.call(store.cases_of, agent.username)
-        agent_names = await names()
+async def _names(desk: SupportDesk) -> Dict[Text, Text]:
+    return await desk.office.run(desk.office.agents.display_names)
 
-        async def shaped(case: HandoffCase) -> Dict[Text, Any]:
-            last = await conversation_log.last_merchant_message(desk.rasa, case.conversation_id)
-            return case_json(case, agent_names, last)
 
-        return json_reply({
+@api.post("/login")
+async def login(request: Request) -> HTTPResponse:
+    desk = _desk(request)
+    if not _same_origin(desk, request):
+        return _error(403, "请求来源不被允许")
+    data = _body(request)
+    username, password = data.get("username"), data.get("password")
+    if not isinstance(username, str) or not isinstance(password, str) or not username or not password:
+        return _error(400, "请输入用户名和密码")
+    found = await desk.office.hashing.run(desk.office.agents.login, username, password)
+    if found is None:
+        return _error(401, "用户名或密码错误")
+    agent, token = found
+    reply = json_reply({"username": agent.username, "display_name": agent.display_name})
+    set_cookie(
+        reply,
+        AGENT_COOKIE,
+        token,
+        max_age=int(SESSION_TTL.total_seconds()),
+        secure=desk.settings.secure_cookies,
+        samesite=AGENT_SAMESITE,
+    )
+    log.info("agent %s logged in", agent.username)
+    return reply
+
+
+@api.post("/logout")
+@as_agent
+async def logout(request: Request, desk: SupportDesk, agent: AgentView) -> HTTPResponse:
+    await desk.office.run(desk.office.agents.logout, request.cookies.get(AGENT_COOKIE))
+    reply = json_reply({"ok": True})
+    set_cookie(reply, AGENT_COOKIE, "", max_age=0, secure=desk.settings.secure_cookies, samesite=AGENT_SAMESITE)
+    return reply
+
+
+@api.get("/me")
+@as_agent
+async def me(request: Request, desk: SupportDesk, agent: AgentView) -> HTTPResponse:
+    return json_reply({"username": agent.username, "display_name": agent.display_name})
+
+
+@api.get("/queue")
+@as_agent
+async def queue(request: Request, desk: SupportDesk, agent: AgentView) -> HTTPResponse:
+    office = desk.office
+    waiting = await office.run(office.queue.waiting_cases)
+    mine = await office.run(office.queue.cases_of, agent.username)
+    names = await _names(desk)
+
+    async def shaped(case: HandoffCase) -> Dict[Text, Any]:
+        last = await conversation_log.last_merchant_message(desk.rasa, case.conversation_id)
+        return case_json(case, names, last)
+
+    return json_reply(
+        {
             "waiting": [await shaped(c) for c in waiting],
             "mine": [await shaped(c) for c in mine],
-            "agents_online": await desk.call(desk.agents.online_count),
-        })
+            "agents_online": await office.run(office.agents.online_count),
+        }
+    )
 
-    @api.post("/cases/<case_no>/claim")
-    @as_agent
-    async def claim(request: Request, agent: AgentView, case_no: Text) -> HTTPResponse:
-        case = await desk.call(desk.tickets.store.claim, case_no, agent=agent.username)
-        log.info("case %s claimed by %s", case.case_no, agent.username)
-        await desk.to_merchant(case.conversation_id, "handoff", {"state": "claimed", "agent": agent.display_name})
-        await desk.notify_agents(case.case_no)
-        return json_reply({"case": case_json(case, await names())})
 
-    @api.get("/cases/<case_no>")
-    @as_agent
-    async def show_case(request: Request, agent: AgentView, case_no: Text) -> HTTPResponse:
-        case = await own_case(case_no, agent, must_be_claimed=False)
-        ticket = None
-        if case.linked_ticket_no:
-            found = await desk.call(desk.tickets.store.get, case.linked_ticket_no)
-            if found is not None:
-                ticket = ticket_json(found, await desk.call(desk.tickets.store.history, found.ticket_no))
-        return json_reply({
-            "case": case_json(case, await names()),
+@api.post("/cases/<case_no>/claim")
+@as_agent
+async def claim(request: Request, desk: SupportDesk, agent: AgentView, case_no: Text) -> HTTPResponse:
+    case = await desk.office.run(desk.office.queue.claim, case_no, agent=agent.username)
+    log.info("case %s claimed by %s", case.case_no, agent.username)
+    await desk.to_merchant(case.conversation_id, "handoff", {"state": "claimed", "agent": agent.display_name})
+    await desk.notify_agents(case.case_no)
+    return json_reply({"case": case_json(case, await _names(desk))})
+
+
+@api.get("/cases/<case_no>")
+@as_agent
+async def show_case(request: Request, desk: SupportDesk, agent: AgentView, case_no: Text) -> HTTPResponse:
+    office = desk.office
+    case = await office.run(office.queue.case_for_agent, case_no, agent.username)
+    ticket = None
+    if case.linked_ticket_no:
+        found = await office.run(office.tickets.get, case.linked_ticket_no)
+        if found is not None:
+            ticket = ticket_json(found, await office.run(office.tickets.history, found.ticket_no))
+    return json_reply(
+        {
+            "case": case_json(case, await _names(desk)),
             "transcript": await conversation_log.transcript(desk.rasa, case.conversation_id),
             "ticket": ticket,
-        })
+        }
+    )
 
-    @api.post("/cases/<case_no>/reply")
-    @as_agent
-    async def reply(request: Request, agent: AgentView, case_no: Text) -> HTTPResponse:
-        text = body(request).get("text")
-        if not isinstance(text, str) or not text.strip():
-            return _error(400, "回复内容不能为空")
-        if len(text) > MAX_REPLY_LEN:
-            return _error(400, f"回复不能超过 {MAX_REPLY_LEN} 字")
-        case = await own_case(case_no, agent, must_be_claimed=True)
-        text = text.strip()
-        await conversation_log.record_agent_message(desk.rasa, case.conversation_id, text, agent.username, agent.display_name)
-        await desk.say_to_merchant(case.conversation_id, text, agent=agent.display_name)
-        await desk.notify_agents(case.case_no)
-        return json_reply({"ok": True})
 
-    async def end(agent: AgentView, case_no: Text, status: HandoffStatus, notice: Text) -> HTTPResponse:
-        case = await own_case(case_no, agent, must_be_claimed=True)
-        # Tracker first: if the database write then fails, the case is still the agent's and the
-        # bot stays silent (the database decides); a retry resumes again, harmlessly.
-        await conversation_log.give_back_to_bot(desk.rasa, case.conversation_id, notice)
-        case = await desk.call(desk.tickets.store.end_handoff, case.case_no, status, agent=agent.username)
-        await desk.say_to_merchant(case.conversation_id, notice)
-        await desk.to_merchant(case.conversation_id, "handoff", {"state": "ended"})
-        await desk.notify_agents(case.case_no)
-        log.info("case %s %s by %s", case.case_no, status.value, agent.username)
-        return json_reply({"case": case_json(case, await names())})
+@api.post("/cases/<case_no>/reply")
+@as_agent
+async def reply(request: Request, desk: SupportDesk, agent: AgentView, case_no: Text) -> HTTPResponse:
+    text = _body(request).get("text")
+    if not isinstance(text, str) or not text.strip():
+        return _error(400, "回复内容不能为空")
+    if len(text) > MAX_REPLY_LEN:
+        return _error(400, f"回复不能超过 {MAX_REPLY_LEN} 字")
+    case = await desk.office.run(desk.office.queue.case_for_agent, case_no, agent.username, must_be_claimed=True)
+    text = text.strip()
+    await conversation_log.record_agent_message(
+        desk.rasa, case.conversation_id, text, agent.username, agent.display_name
+    )
+    await desk.say_to_merchant(case.conversation_id, text, agent=agent.display_name)
+    await desk.notify_agents(case.case_no)
+    return json_reply({"ok": True})
 
-    @api.post("/cases/<case_no>/return")
-    @as_agent
-    async def return_to_bot(request: Request, agent: AgentView, case_no: Text) -> HTTPResponse:
-        return await end(agent, case_no, HandoffStatus.RETURNED, RETURNED_NOTICE)
 
-    @api.post("/cases/<case_no>/close")
-    @as_agent
-    async def close(request: Request, agent: AgentView, case_no: Text) -> HTTPResponse:
-        return await end(agent, case_no, HandoffStatus.CLOSED, CLOSED_NOTICE)
+async def _end(desk: SupportDesk, agent: AgentView, case_no: Text, status: HandoffStatus, notice: Text) -> HTTPResponse:
+    office = desk.office
+    case = await office.run(office.queue.case_for_agent, case_no, agent.username, must_be_claimed=True)
+    # Tracker first: if the database write then fails, the case is still the agent's and the
+    # bot stays silent (the database decides); a retry resumes again, harmlessly.
+    await conversation_log.give_back_to_bot(desk.rasa, case.conversation_id, notice)
+    case = await office.run(office.queue.end_handoff, case.case_no, status, agent=agent.username)
+    await desk.say_to_merchant(case.conversation_id, notice)
+    await desk.to_merchant(case.conversation_id, "handoff", {"state": "ended"})
+    await desk.notify_agents(case.case_no)
+    log.info("case %s %s by %s", case.case_no, status.value, agent.username)
+    return json_reply({"case": case_json(case, await _names(desk))})
 
-    @api.post("/tickets/<ticket_no>/move")
-    @as_agent
-    async def move_ticket(request: Request, agent: AgentView, ticket_no: Text) -> HTTPResponse:
-        data = body(request)
-        store = desk.tickets.store
-        mine = await desk.call(store.cases_of, agent.username)
-        if ticket_no.upper() not in {c.linked_ticket_no for c in mine}:
-            return _error(403, "只能处理自己接入的会话所关联的工单")
-        ticket = await desk.call(
-            store.move, ticket_no, data.get("status"), actor_kind=Actor.AGENT,
-            actor_name=f"{agent.display_name}（{agent.username}）", note=data.get("note") or None,
-        )
-        await desk.notify_agents()
-        return json_reply({"ticket": ticket_json(ticket, await desk.call(store.history, ticket.ticket_no))})
 
-    return api
+@api.post("/cases/<case_no>/return")
+@as_agent
+async def return_to_bot(request: Request, desk: SupportDesk, agent: AgentView, case_no: Text) -> HTTPResponse:
+    return await _end(desk, agent, case_no, HandoffStatus.RETURNED, RETURNED_NOTICE)
+
+
+@api.post("/cases/<case_no>/close")
+@as_agent
+async def close(request: Request, desk: SupportDesk, agent: AgentView, case_no: Text) -> HTTPResponse:
+    return await _end(desk, agent, case_no, HandoffStatus.CLOSED, CLOSED_NOTICE)
+
+
+@api.post("/tickets/<ticket_no>/move")
+@as_agent
+async def move_ticket(request: Request, desk: SupportDesk, agent: AgentView, ticket_no: Text) -> HTTPResponse:
+    data = _body(request)
+    office = desk.office
+    await office.run(office.queue.check_may_move_ticket, ticket_no, agent.username)
+    ticket = await office.run(
+        office.tickets.move,
+        ticket_no,
+        data.get("status"),
+        actor_kind=Actor.AGENT,
+        actor_name=f"{agent.display_name}（{agent.username}）",
+        note=data.get("note") or None,
+    )
+    await desk.notify_agents()
+    history = await office.run(office.tickets.history, ticket.ticket_no)
+    return json_reply({"ticket": ticket_json(ticket, history)})

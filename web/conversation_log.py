@@ -4,6 +4,7 @@ While a person has the conversation, merchant and agent messages are appended to
 directly — no NLU, no prediction — under Rasa's own per-conversation lock, so they sit in the same
 transcript as the bot's turns and nothing races a bot turn in progress.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -19,7 +20,7 @@ from rasa.shared.core.events import (
     UserUttered,
 )
 
-from tickets.privacy import redact
+from shapes.masking import redact
 from web.desk import iso
 
 AGENT_KEY = "agent"  # BotUttered metadata of an agent's message: {"agent": {"username", "name"}}
@@ -42,7 +43,9 @@ async def record_merchant_message(agent: Agent, conversation_id: Text, text: Tex
 
 
 async def record_agent_message(agent: Agent, conversation_id: Text, text: Text, username: Text, name: Text) -> None:
-    await _append(agent, conversation_id, [BotUttered(text, metadata={AGENT_KEY: {"username": username, "name": name}})])
+    await _append(
+        agent, conversation_id, [BotUttered(text, metadata={AGENT_KEY: {"username": username, "name": name}})]
+    )
 
 
 async def record_notice(agent: Agent, conversation_id: Text, text: Text) -> None:
@@ -74,15 +77,24 @@ def _iso(timestamp: Optional[float]) -> Text:
 
 def _message(event: Event) -> Optional[Dict[Text, Any]]:
     if isinstance(event, UserUttered) and event.text:
-        return {"from": "merchant", "text": redact(event.text), "agent": None, "buttons": [], "at": _iso(event.timestamp)}
+        return {
+            "from": "merchant",
+            "text": redact(event.text),
+            "agent": None,
+            "buttons": [],
+            "at": _iso(event.timestamp),
+        }
     if isinstance(event, BotUttered) and (event.text or event.data.get("buttons")):
         metadata = event.metadata or {}
         by_agent = metadata.get(AGENT_KEY) or {}
         sender = "agent" if by_agent else "system" if metadata.get(SYSTEM_KEY) else "bot"
         buttons = [{"title": b.get("title"), "payload": b.get("payload")} for b in event.data.get("buttons") or []]
         return {
-            "from": sender, "text": redact(event.text or ""), "agent": by_agent.get("name"),
-            "buttons": buttons, "at": _iso(event.timestamp),
+            "from": sender,
+            "text": redact(event.text or ""),
+            "agent": by_agent.get("name"),
+            "buttons": buttons,
+            "at": _iso(event.timestamp),
         }
     return None
 

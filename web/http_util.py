@@ -1,4 +1,5 @@
 """Small HTTP helpers shared by the pages and the console API."""
+
 from __future__ import annotations
 
 import functools
@@ -13,8 +14,12 @@ from socketio import AsyncServer
 
 def json_reply(body: Any, status: int = 200, headers: Optional[Dict[Text, Text]] = None) -> HTTPResponse:
     """JSON with Chinese left readable, never cached."""
-    return response.json(body, status=status, dumps=functools.partial(json.dumps, ensure_ascii=False),
-                         headers={"Cache-Control": "no-store", **(headers or {})})
+    return response.json(
+        body,
+        status=status,
+        dumps=functools.partial(json.dumps, ensure_ascii=False),
+        headers={"Cache-Control": "no-store", **(headers or {})},
+    )
 
 
 async def enter_room(sio: AsyncServer, sid: Text, room: Text, namespace: Optional[Text] = None) -> None:

@@ -4,13 +4,14 @@ the agent's console session (a random token whose hash is in the database).
 The conversation id never comes from the client: a browser only holds an HttpOnly cookie with the
 id and its HMAC, so another merchant's conversation cannot be joined by guessing or replaying ids.
 """
+
 from __future__ import annotations
 
 import hashlib
 import hmac
 import uuid
 from http.cookies import CookieError, SimpleCookie
-from typing import Any, Mapping, Optional
+from typing import Any, Iterable, Mapping, Optional
 
 CHAT_COOKIE = "zx_chat"
 AGENT_COOKIE = "zx_agent"
@@ -43,6 +44,21 @@ def conversation_of(secret: bytes, cookie_value: Optional[str]) -> Optional[str]
     if not hmac.compare_digest(mac.encode(), _mac(secret, conversation_id).encode()):
         return None
     return conversation_id
+
+
+def client_address(request: Any, trusted_proxies: Iterable[str]) -> str:
+    """The address of whoever sent `request` (a Sanic request): the peer, or — when the peer is one
+    of our own proxies (nginx) — the nearest address in X-Forwarded-For that is not one of them.
+    A client cannot pose as another address: headers from untrusted peers are ignored."""
+    trusted = set(trusted_proxies)
+    peer = request.ip or "?"
+    if peer not in trusted:
+        return peer
+    forwarded = [hop.strip() for hop in request.headers.get("x-forwarded-for", "").split(",") if hop.strip()]
+    for hop in reversed(forwarded):
+        if hop not in trusted:
+            return hop
+    return peer
 
 
 def cookies_from_environ(environ: Mapping[str, Any]) -> Mapping[str, str]:

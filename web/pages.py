@@ -1,8 +1,9 @@
 """The chat page, the widget script, the console page and the chat history (same origin as
 socket.io, so the conversation cookie set here is the one the socket presents)."""
+
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Awaitable, Callable, Dict, Optional, Text
 
@@ -18,14 +19,16 @@ from web.identity import CHAT_COOKIE, CHAT_COOKIE_MAX_AGE, chat_samesite, conver
 from web.settings import SOCKET_IO_CLIENT, STATIC_DIR, TEMPLATES_DIR
 
 
-@lru_cache(maxsize=None)
+@cache
 def _page(name: Text) -> Text:
     return (TEMPLATES_DIR / name).read_text(encoding="utf-8")
 
 
 def _headers(frame_ancestors: Text) -> Dict[Text, Text]:
     return {
-        "Content-Security-Policy": f"default-src 'self'; connect-src 'self' ws: wss:; frame-ancestors {frame_ancestors}",
+        "Content-Security-Policy": (
+            f"default-src 'self'; connect-src 'self' ws: wss:; frame-ancestors {frame_ancestors}"
+        ),
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "same-origin",
         "Cache-Control": "no-store",
@@ -38,7 +41,9 @@ def _ensure_chat_cookie(desk: SupportDesk, request: Request, reply: HTTPResponse
     if conversation_id is None:
         cookie = new_chat_cookie(desk.settings.secret)
         secure = desk.settings.secure_cookies
-        set_cookie(reply, CHAT_COOKIE, cookie, max_age=CHAT_COOKIE_MAX_AGE, secure=secure, samesite=chat_samesite(secure))
+        set_cookie(
+            reply, CHAT_COOKIE, cookie, max_age=CHAT_COOKIE_MAX_AGE, secure=secure, samesite=chat_samesite(secure)
+        )
     return conversation_id
 
 

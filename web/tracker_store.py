@@ -1,27 +1,84 @@
 """Rasa's SQL tracker store on the project's database (DATABASE_URL, default var/zhuxiao.db), so
-conversations survive restarts and the console reads transcripts from the same place."""
+conversations survive restarts and the console reads transcripts from the same place.
+
+Two changes to Rasa's store: the engine is the project's (connect and statement timeouts, SQLite
+busy timeout and WAL, parameters hidden from error messages), and the blocking database work runs
+in a bounded pool with a time limit instead of on the event loop — a slow or unreachable database
+costs one conversation a Chinese notice, not the whole server its answers.
+"""
+
 from __future__ import annotations
 
-from typing import Any, Optional, Text
+import json
+import logging
+from typing import Any, Iterable, Optional, Text
 
 from rasa.core.brokers.broker import EventBroker
-import sqlalchemy as sa
-from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
+from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
+from sqlalchemy.orm import sessionmaker
 
-from tickets.db import database_url
+from tickets.calls import BlockingCalls
+from tickets.db import database_url, make_engine
+
+log = logging.getLogger(__name__)
+TRACKER_WORKERS = 8  # conversations read or written at once by this process
 
 
 class ProjectSQLTrackerStore(SQLTrackerStore):
     """endpoints.yml: `tracker_store: {type: web.tracker_store.ProjectSQLTrackerStore}`."""
 
     def __init__(
-        self, domain: Optional[Domain] = None, host: Optional[Text] = None,
-        event_broker: Optional[EventBroker] = None, **kwargs: Any,
+        self,
+        domain: Optional[Domain] = None,
+        host: Optional[Text] = None,
+        event_broker: Optional[EventBroker] = None,
+        **kwargs: Any,
     ) -> None:
-        # SQLTrackerStore takes a full URL in `host`.
-        super().__init__(domain=domain, host=host or database_url(), event_broker=event_broker, **kwargs)
-        # Errors must not quote event rows in logs: they hold what merchants typed.
+        url = host or database_url()
+        # SQLTrackerStore takes a full URL in `host` and creates its tables on that engine.
+        super().__init__(domain=domain, host=url, event_broker=event_broker, **kwargs)
         self.engine.dispose()
-        self.engine = sa.create_engine(self.engine.url, hide_parameters=True, **create_engine_kwargs(self.engine.url))
-        self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+        self.engine = make_engine(url)
+        self.sessionmaker = sessionmaker(bind=self.engine)
+        self._calls = BlockingCalls("tracker-store", workers=TRACKER_WORKERS)
+
+    async def keys(self) -> Iterable[Text]:
+        return await self._calls.run(self._keys)
+
+    def _keys(self) -> Iterable[Text]:
+        with self.session_scope() as session:
+            return [sender_id for (sender_id,) in session.query(self.SQLEvent.sender_id).distinct().all()]
+
+    async def _retrieve(self, sender_id: Text, fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
+        return await self._calls.run(self._retrieve_events, sender_id, fetch_events_from_all_sessions)
+
+    def _retrieve_events(self, sender_id: Text, fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
+        with self.session_scope() as session:
+            rows = self._event_query(session, sender_id, fetch_events_from_all_sessions).all()
+            events = [json.loads(row.data) for row in rows]
+        if not (self.domain and events):
+            return None
+        return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        await self.stream_events(tracker)
+        await self._calls.run(self._save_events, tracker)
+
+    def _save_events(self, tracker: DialogueStateTracker) -> None:
+        with self.session_scope() as session:
+            for event in self._additional_events(session, tracker):
+                data = event.as_dict()
+                session.add(
+                    self.SQLEvent(
+                        sender_id=tracker.sender_id,
+                        type_name=event.type_name,
+                        timestamp=data.get("timestamp"),
+                        intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+                        action_name=data.get("name"),
+                        data=json.dumps(data),
+                    )
+                )
+            session.commit()

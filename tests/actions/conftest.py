@@ -1,4 +1,5 @@
 """Actions run with rasa_sdk's own Tracker and CollectingDispatcher against a real ticket store."""
+
 from __future__ import annotations
 
 import asyncio
@@ -10,32 +11,36 @@ import yaml
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.ticket_service import use_store
 from tests.conftest import Database
-from tickets.store import AsyncTicketStore, TicketStore
+from tickets.db import Database as StoreDatabase
+from tickets.office import BackOffice, use_back_office
+from tickets.store import TicketStore
 
 DOMAIN = yaml.safe_load((Path(__file__).parents[2] / "domain.yml").read_text(encoding="utf-8"))
 
 
 @pytest.fixture
-def store(database: Database) -> Iterator[TicketStore]:
-    engine = database.make_engine()
-    store = TicketStore(engine)
-    async_store = AsyncTicketStore(store, timeout=5)
-    use_store(async_store)
-    yield store
-    use_store(None)
-    async_store.close()
-    engine.dispose()
+def office(database: Database) -> Iterator[BackOffice]:
+    """The actions' back office on the test database."""
+    office = BackOffice.on(StoreDatabase(database.make_engine()))
+    use_back_office(office)
+    yield office
+    use_back_office(None)
+    office.close()
+
+
+@pytest.fixture
+def store(office: BackOffice) -> TicketStore:
+    return office.tickets
 
 
 @pytest.fixture
 def store_down() -> Iterator[None]:
     """A database that refuses connections (nothing listens on port 1)."""
-    down = AsyncTicketStore.from_url("postgresql+psycopg2://postgres@127.0.0.1:1/test", timeout=5)
-    use_store(down)
+    down = BackOffice.open("postgresql+psycopg2://postgres@127.0.0.1:1/test")
+    use_back_office(down)
     yield
-    use_store(None)
+    use_back_office(None)
     down.close(wait=False)
 
 
@@ -48,7 +53,7 @@ def make_tracker(
     requested_slot: Optional[str] = None,
     entities: Optional[List[Dict[str, Any]]] = None,
 ) -> Tracker:
-    all_slots = {name: None for name in DOMAIN["slots"]}
+    all_slots = dict.fromkeys(DOMAIN["slots"])
     all_slots.update(slots or {})
     all_slots["requested_slot"] = requested_slot
     message = {"text": text, "intent": {"name": intent, "confidence": 1.0}, "entities": entities or []}

@@ -1,6 +1,7 @@
 """Store tests run on SQLite (a migrated temp file) and on PostgreSQL (a fresh, migrated schema
 per test, dropped afterwards). PostgreSQL comes from TEST_DATABASE_URL; without it those
 parameters are skipped."""
+
 from __future__ import annotations
 
 import uuid
@@ -11,7 +12,11 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from tests.conftest import Database
-from tickets.store import TicketStore, TicketView
+from tickets.agents import AgentDirectory
+from tickets.db import Database as StoreDatabase
+from tickets.handoff import HandoffQueue
+from tickets.store import TicketStore
+from tickets.views import TicketView
 
 # 10:00 in Shanghai on 27 November 2026.
 START = datetime(2026, 11, 27, 2, 0, tzinfo=timezone.utc)
@@ -43,8 +48,23 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def store(engine: Engine, clock: FakeClock) -> TicketStore:
-    return TicketStore(engine, clock=clock)
+def db(engine: Engine, clock: FakeClock) -> StoreDatabase:
+    return StoreDatabase(engine, clock=clock)
+
+
+@pytest.fixture
+def store(db: StoreDatabase) -> TicketStore:
+    return TicketStore(db)
+
+
+@pytest.fixture
+def queue(db: StoreDatabase) -> HandoffQueue:
+    return HandoffQueue(db)
+
+
+@pytest.fixture
+def agents(db: StoreDatabase, queue: HandoffQueue) -> AgentDirectory:
+    return AgentDirectory(db, queue)
 
 
 def _application(**overrides: Any) -> Dict[str, Any]:
@@ -56,7 +76,6 @@ def _application(**overrides: Any) -> Dict[str, Any]:
         reason="no_longer_used",
         reason_detail="门店不做了",
         balance_cleared=True,
-        return_method="mail",
         conversation_id="conv-1",
         idempotency_key=f"test-{uuid.uuid4().hex}",
     )

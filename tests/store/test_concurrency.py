@@ -1,4 +1,5 @@
 """Many conversations at once: the database, not Python, decides who wins."""
+
 from concurrent.futures import ThreadPoolExecutor
 from threading import Barrier
 

@@ -1,7 +1,9 @@
 """Schema and connections: migrations match the models, engines carry their timeouts."""
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from runtime import VAR
 from tickets import db
 from tickets.models import Base
 
@@ -16,7 +18,7 @@ def test_migrate_is_repeatable(database, engine):
     db.migrate(database.url, schema=database.schema)
     with engine.connect() as connection:
         assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalars().all() == [
-            "0003_handoff_agents"
+            "0004_no_return_method"
         ]
 
 
@@ -35,5 +37,5 @@ def test_database_url(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg2://app@db/zhuxiao")
     assert db.database_url() == "postgresql+psycopg2://app@db/zhuxiao"
     monkeypatch.delenv("DATABASE_URL")
-    assert db.database_url() == f"sqlite:///{db.PROJECT_ROOT / 'var' / 'zhuxiao.db'}"
-    assert (db.PROJECT_ROOT / "var").is_dir()
+    assert db.database_url() == f"sqlite:///{VAR / 'zhuxiao.db'}"
+    assert VAR.is_dir()

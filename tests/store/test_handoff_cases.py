@@ -1,4 +1,5 @@
-"""Handoff cases in the store: one active case per conversation, the queue, claims, ends."""
+"""Handoff cases in the queue: one active case per conversation, the queue, claims, ends."""
+
 import pytest
 
 from tests.store.test_concurrency import race
@@ -6,10 +7,11 @@ from tickets.errors import CaseAlreadyClaimed, CaseNotActive, NotCaseAssignee
 from tickets.statuses import HandoffReason, HandoffStatus
 
 
-def test_a_case_is_queued_with_its_number_reason_and_links(store, open_ticket):
+def test_a_case_is_queued_with_its_number_reason_and_links(queue, open_ticket):
     ticket = open_ticket()
-    opened = store.open_handoff(conversation_id="conv-1", reason="complaint",
-                                linked_ticket_no=ticket.ticket_no, phone="13812345678")
+    opened = queue.open_handoff(
+        conversation_id="conv-1", reason="complaint", linked_ticket_no=ticket.ticket_no, phone="13812345678"
+    )
     assert opened.created and opened.position == 1
     case = opened.case
     assert case.case_no == "RG202611270001"
@@ -18,67 +20,68 @@ def test_a_case_is_queued_with_its_number_reason_and_links(store, open_ticket):
     assert "13812345678" not in repr(case)
 
 
-def test_asking_again_returns_the_same_case(store):
-    first = store.open_handoff(conversation_id="conv-1", reason="requested")
-    again = store.open_handoff(conversation_id="conv-1", reason="complaint")
+def test_asking_again_returns_the_same_case(queue):
+    first = queue.open_handoff(conversation_id="conv-1", reason="requested")
+    again = queue.open_handoff(conversation_id="conv-1", reason="complaint")
     assert not again.created and again.case.case_no == first.case.case_no
 
 
-def test_concurrent_requests_open_one_case(store):
-    results = race([lambda: store.open_handoff(conversation_id="conv-race", reason="requested")] * 10)
+def test_concurrent_requests_open_one_case(queue):
+    results = race([lambda: queue.open_handoff(conversation_id="conv-race", reason="requested")] * 10)
     assert not [r for r in results if isinstance(r, Exception)]
     assert sum(r.created for r in results) == 1
     assert len({r.case.case_no for r in results}) == 1
 
 
-def test_queue_is_oldest_first_with_positions(store, clock):
+def test_queue_is_oldest_first_with_positions(queue, clock):
     cases = []
     for n in range(3):
-        cases.append(store.open_handoff(conversation_id=f"conv-{n}", reason="requested").case)
+        cases.append(queue.open_handoff(conversation_id=f"conv-{n}", reason="requested").case)
         clock.advance(seconds=30)
-    assert [c.case_no for c in store.waiting_cases()] == [c.case_no for c in cases]
-    assert [store.queue_position(c.case_no) for c in cases] == [1, 2, 3]
-    store.claim(cases[0].case_no, agent="zhang")
-    assert [store.queue_position(c.case_no) for c in cases] == [0, 1, 2]
+    assert [c.case_no for c in queue.waiting_cases()] == [c.case_no for c in cases]
+    assert [queue.queue_position(c.case_no) for c in cases] == [1, 2, 3]
+    queue.claim(cases[0].case_no, agent="zhang")
+    assert [queue.queue_position(c.case_no) for c in cases] == [0, 1, 2]
 
 
-def test_two_agents_can_never_claim_the_same_case(store):
-    case = store.open_handoff(conversation_id="conv-1", reason="requested").case
-    results = race([lambda who=who: store.claim(case.case_no, agent=who) for who in ("zhang", "li", "wang", "zhao")])
+def test_two_agents_can_never_claim_the_same_case(queue):
+    case = queue.open_handoff(conversation_id="conv-1", reason="requested").case
+    results = race([lambda who=who: queue.claim(case.case_no, agent=who) for who in ("zhang", "li", "wang", "zhao")])
     winners = [r for r in results if not isinstance(r, Exception)]
     assert len(winners) == 1
     assert all(isinstance(r, CaseAlreadyClaimed) for r in results if isinstance(r, Exception))
-    assert store.get_handoff(case.case_no).assignee == winners[0].assignee
-    assert store.cases_of(winners[0].assignee)[0].case_no == case.case_no
+    assert queue.get_handoff(case.case_no).assignee == winners[0].assignee
+    assert queue.cases_of(winners[0].assignee)[0].case_no == case.case_no
 
 
-def test_only_the_assignee_ends_a_case_and_only_once(store):
-    case = store.open_handoff(conversation_id="conv-1", reason="requested").case
+def test_only_the_assignee_ends_a_case_and_only_once(queue):
+    case = queue.open_handoff(conversation_id="conv-1", reason="requested").case
     with pytest.raises(CaseNotActive):  # not claimed yet
-        store.end_handoff(case.case_no, "returned", agent="zhang")
-    store.claim(case.case_no, agent="zhang")
+        queue.end_handoff(case.case_no, "returned", agent="zhang")
+    queue.claim(case.case_no, agent="zhang")
     with pytest.raises(NotCaseAssignee):
-        store.end_handoff(case.case_no, "closed", agent="li")
-    ended = store.end_handoff(case.case_no, "returned", agent="zhang")
-    assert ended.status is HandoffStatus.RETURNED and store.active_handoff("conv-1") is None
+        queue.end_handoff(case.case_no, "closed", agent="li")
+    ended = queue.end_handoff(case.case_no, "returned", agent="zhang")
+    assert ended.status is HandoffStatus.RETURNED and queue.active_handoff("conv-1") is None
     with pytest.raises(CaseNotActive):
-        store.end_handoff(case.case_no, "closed", agent="zhang")
+        queue.end_handoff(case.case_no, "closed", agent="zhang")
     # The conversation may be handed off again later: a new case.
-    assert store.open_handoff(conversation_id="conv-1", reason="requested").case.case_no != case.case_no
+    assert queue.open_handoff(conversation_id="conv-1", reason="requested").case.case_no != case.case_no
 
 
-def test_callback_needs_a_phone(store):
-    store.open_handoff(conversation_id="with-phone", reason="requested", phone="13912345678")
-    store.open_handoff(conversation_id="no-phone", reason="requested")
-    assert store.request_callback("with-phone").callback_requested
-    assert store.request_callback("no-phone") is None
-    assert store.request_callback("unknown") is None
+def test_callback_needs_a_phone(queue):
+    queue.open_handoff(conversation_id="with-phone", reason="requested", phone="13912345678")
+    queue.open_handoff(conversation_id="no-phone", reason="requested")
+    assert queue.request_callback("with-phone").callback_requested
+    assert queue.request_callback("no-phone") is None
+    assert queue.request_callback("unknown") is None
 
 
-def test_cases_stay_out_of_the_deregistration_lists(store, open_ticket):
+def test_cases_stay_out_of_the_deregistration_lists(store, queue, open_ticket):
     ticket = open_ticket()
-    case = store.open_handoff(conversation_id="conv-1", reason="requested").case
+    case = queue.open_handoff(conversation_id="conv-1", reason="requested").case
     assert [t.ticket_no for t in store.list_tickets()] == [ticket.ticket_no]
     with pytest.raises(ValueError):
         store.get(case.case_no)  # not a ZX number
+    assert [c.case_no for c in queue.waiting_cases()] == [case.case_no]  # and tickets are no cases
     assert ticket.ticket_no.endswith("0001") and case.case_no.endswith("0001")  # separate counters

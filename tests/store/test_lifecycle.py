@@ -1,4 +1,5 @@
 """Moving tickets: the legal path, every illegal move, withdrawal, the audit trail."""
+
 from concurrent.futures import ThreadPoolExecutor
 from threading import Barrier
 
@@ -76,7 +77,7 @@ def test_withdraw(store, open_ticket, current):
     ticket = open_ticket()
     bring_to(store, ticket.ticket_no, current)
     if current in (Status.COMPLETED, Status.REJECTED, Status.WITHDRAWN):
-        reason = {Status.COMPLETED: "无法撤销", Status.REJECTED: "已被驳回", Status.WITHDRAWN: "无需重复"}
+        reason = {Status.COMPLETED: "无法撤回", Status.REJECTED: "已被驳回", Status.WITHDRAWN: "无需重复"}
         with pytest.raises(IllegalTransition, match=reason[current]):
             store.withdraw(ticket.ticket_no, actor_name="张老板")
         return

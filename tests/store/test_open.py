@@ -1,4 +1,5 @@
 """Opening tickets: numbers, idempotency, one open ticket per terminal, input bounds, reads."""
+
 import logging
 import re
 from datetime import datetime, timezone
@@ -6,7 +7,7 @@ from datetime import datetime, timezone
 import pytest
 
 from tickets.errors import IdempotencyConflict, TerminalAlreadyDeregistered, TerminalHasOpenTicket
-from tickets.statuses import Actor, Reason, ReturnMethod, Status
+from tickets.statuses import Actor, Reason, Status
 
 
 def finish(store, ticket_no, last):
@@ -19,11 +20,11 @@ def finish(store, ticket_no, last):
 
 
 def test_ticket_fields_and_one_history_row(store, open_ticket, clock):
-    ticket = open_ticket(terminal_sn="qr5507781294", reason=Reason.SHOP_CLOSED, return_method="branch")
+    ticket = open_ticket(terminal_sn="qr5507781294", reason=Reason.SHOP_CLOSED)
     assert re.fullmatch(r"ZX\d{12}", ticket.ticket_no)
     assert ticket.terminal_sn == "QR5507781294"  # upper-cased: the open-ticket index compares exactly
-    assert (ticket.reason, ticket.return_method) == (Reason.SHOP_CLOSED, ReturnMethod.BRANCH)
-    assert (ticket.kind, ticket.status, ticket.balance_cleared) == ("deregistration", Status.SUBMITTED, True)
+    assert ticket.reason is Reason.SHOP_CLOSED
+    assert (ticket.status, ticket.balance_cleared) == (Status.SUBMITTED, True)
     assert ticket.created_at == clock.now and ticket.created_at.tzinfo is not None
     assert (ticket.masked_phone, ticket.masked_merchant_no) == ("138****5678", "8620*******5503")
     assert "13812345678" not in repr(ticket) and "862014937715503" not in repr(ticket)
@@ -149,7 +150,6 @@ def test_reads(store, open_ticket, clock):
         ("reason", "bored"),
         ("reason_detail", "长" * 201),
         ("balance_cleared", "yes"),
-        ("return_method", "drone"),
         ("conversation_id", "c" * 129),
         ("idempotency_key", ""),
         ("idempotency_key", "has space"),

@@ -1,14 +1,14 @@
 """The vocabulary: labels and the state machine."""
+
 import pytest
 
 from tickets.statuses import (
     FINAL_STATUSES,
-    HandoffStatus,
     OPEN_STATUSES,
     TRANSITIONS,
     Actor,
+    HandoffStatus,
     Reason,
-    ReturnMethod,
     Status,
     can_move,
     label,
@@ -16,10 +16,9 @@ from tickets.statuses import (
 
 
 def test_chinese_labels():
-    assert [label(s) for s in Status] == ["已提交", "审核中", "待回收设备", "已注销", "已驳回", "已撤销"]
+    assert [label(s) for s in Status] == ["已提交", "审核中", "待回收设备", "已注销", "已驳回", "已撤回"]
     assert label("in_review") == "审核中"
     assert [r.label for r in Reason] == ["不再使用", "违规冻结", "店铺关闭或转让", "其他"]
-    assert [r.label for r in ReturnMethod] == ["网点交还", "邮寄回收"]
     assert [a.value for a in Actor] == ["bot", "merchant", "staff", "agent"]
     assert [s.label for s in HandoffStatus] == ["排队中", "处理中", "已转回机器人", "已结束"]
 

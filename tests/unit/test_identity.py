@@ -1,4 +1,5 @@
 """The signed conversation cookie: only ids we issued are accepted."""
+
 import pytest
 
 from web.identity import conversation_of, new_chat_cookie
@@ -12,9 +13,19 @@ def test_an_issued_cookie_names_its_conversation():
     assert new_chat_cookie(SECRET) != cookie
 
 
-@pytest.mark.parametrize("forged", [
-    None, "", "abc", "0" * 32, "0" * 32 + "." + "0" * 64, "0" * 32 + ".é", "注" * 32 + "." + "0" * 64, "a.b.c",
-])
+@pytest.mark.parametrize(
+    "forged",
+    [
+        None,
+        "",
+        "abc",
+        "0" * 32,
+        "0" * 32 + "." + "0" * 64,
+        "0" * 32 + ".é",
+        "注" * 32 + "." + "0" * 64,
+        "a.b.c",
+    ],
+)
 def test_forged_or_garbled_cookies_are_refused(forged):
     assert conversation_of(SECRET, forged) is None
 

@@ -1,4 +1,5 @@
 """The normaliser turns what merchants type into the text NLU was trained on."""
+
 import pytest
 
 from chinese_nlp.normalizer import normalize, normalize_text

@@ -1,5 +1,6 @@
 """Real browsers (Debian's chromium, driven by Playwright) against the real stack: a merchant on the
 chat page and an agent in the console. Screenshots go to tests/artifacts/."""
+
 from __future__ import annotations
 
 import re
@@ -9,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.stack import PROJECT
-from tests.web.conftest import APPLICATION_ANSWERS
+from devtools.clients import APPLICATION_ANSWERS
+from devtools.stack import PROJECT
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = PROJECT / "tests" / "artifacts"
@@ -147,7 +148,9 @@ def test_quick_replies_and_the_widget(browser, rasa_stack):
     expect(page.locator("#messages .msg.bot .text").last).to_contain_text("注销")
 
     # The widget: one script tag on a page of the same site opens the chat in a frame.
-    page.set_content(f'<html><body><h1>商户服务</h1><script src="{rasa_stack.rasa_url}/static/widget.js"></script></body></html>')
+    page.set_content(
+        f'<html><body><h1>商户服务</h1><script src="{rasa_stack.rasa_url}/static/widget.js"></script></body></html>'
+    )
     page.click("#zhuxiao-widget-button")
     frame = page.frame_locator("#zhuxiao-widget-frame")
     expect(frame.locator("#message-input")).to_be_visible()

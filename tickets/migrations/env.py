@@ -1,5 +1,6 @@
 """Alembic environment. Run through tickets.db.migrate(), which passes the engine in
 `config.attributes["engine"]`; the URL form is only for offline (--sql) use."""
+
 from __future__ import annotations
 
 from alembic import context

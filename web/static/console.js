@@ -445,7 +445,7 @@
     const fields = [
       ["工单号", ticket.ticket_no], ["状态", ticket.status_label || ticket.status],
       ["商户号", ticket.merchant_no], ["终端序列号", ticket.terminal_sn], ["联系电话", ticket.phone],
-      ["注销原因", ticket.reason_label], ["机具退回", ticket.return_method_label],
+      ["注销原因", ticket.reason_label],
       ["余额", ticket.balance_cleared ? "已结清" : "未结清"], ["提交时间", fmtDateTime(ticket.created_at)],
     ];
     const history = Array.isArray(ticket.history) ? ticket.history : [];

@@ -1,9 +1,10 @@
 """Score NLU on a labelled file through a parse function (a running Rasa server's /model/parse).
 
-Usage: python -m scripts.nlu_eval http://localhost:5005 [tests/nlu/heldout.yml]
+Usage: python -m devtools.nlu_eval http://localhost:5005 [tests/nlu/heldout.yml]
 (the server must run with --enable-api). FAQ is scored at response-key level (faq/balance …),
 an nlu_fallback prediction counts as an error, entities are scored as (type, value) pairs.
 """
+
 from __future__ import annotations
 
 import json
@@ -13,9 +14,16 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, List, Set, Tuple
 
+import yaml
 from rasa.shared.nlu.training_data.loading import load_data
 
-HELDOUT = Path(__file__).resolve().parent.parent / "tests" / "nlu" / "heldout.yml"
+NLU_SETS = Path(__file__).resolve().parent.parent / "tests" / "nlu"
+HELDOUT = NLU_SETS / "heldout.yml"  # the test set: never trained on, never used to decide anything
+DEV = NLU_SETS / "dev.yml"  # the first held-out set, since used to steer training data
+UNANSWERABLE = NLU_SETS / "unanswerable.yml"  # policy questions no topic answers
+UNCLEAR = NLU_SETS / "unclear.txt"  # too vague to answer
+# What is honest for a question no topic answers: the "not in the policy" reply, or asking back.
+HONEST_LABELS = {"faq/not_covered", "nlu_fallback"}
 EntityPair = Tuple[str, str]
 
 
@@ -48,6 +56,20 @@ def load_examples(path: Path = HELDOUT) -> List[Example]:
         )
         for m in data.training_examples
     ]
+
+
+def load_questions(path: Path = UNANSWERABLE) -> List[str]:
+    """The questions of an unlabelled set (YAML `questions:` list, or one per line in a .txt)."""
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".txt":
+        return [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    return list(yaml.safe_load(text)["questions"])
+
+
+def honest_share(parse: Callable[[str], dict], questions: List[str]) -> Tuple[float, List[Tuple[str, str]]]:
+    """The share of `questions` answered honestly, and the others with what they got."""
+    wrong = [(q, label) for q in questions if (label := predicted_label(parse(q))) not in HONEST_LABELS]
+    return 1 - len(wrong) / len(questions), wrong
 
 
 def predicted_label(parse: dict) -> str:
@@ -99,8 +121,9 @@ def main() -> None:
 
     url = sys.argv[1].rstrip("/")
     path = Path(sys.argv[2]) if len(sys.argv) > 2 else HELDOUT
-    report = evaluate(lambda t: requests.post(f"{url}/model/parse", json={"text": t}, timeout=30).json(),
-                      load_examples(path))
+    report = evaluate(
+        lambda t: requests.post(f"{url}/model/parse", json={"text": t}, timeout=30).json(), load_examples(path)
+    )
     summary = {k: v for k, v in asdict(report).items() if k not in ("errors",)}
     print(json.dumps(summary, ensure_ascii=False, indent=2))
 

@@ -1,4 +1,6 @@
-"""AsyncTicketStore: same answers as the sync store, and never a hung event loop."""
+"""Async code calls the stores through BackOffice.run: the same answers as calling them directly,
+a bounded wait when the database hangs, and a quick refusal when it is not there."""
+
 import asyncio
 import socket
 import time
@@ -6,10 +8,10 @@ from contextlib import contextmanager
 
 import pytest
 
-from tickets.db import write_engine
+from tickets.db import Database, write_engine
 from tickets.errors import IllegalTransition, StoreUnavailable
+from tickets.office import BackOffice
 from tickets.statuses import Actor, Status
-from tickets.store import AsyncTicketStore, TicketStore
 
 
 @contextmanager
@@ -28,40 +30,39 @@ def closed_port() -> int:
         return probe.getsockname()[1]  # nothing listens once the probe is closed
 
 
-def test_async_store_gives_the_same_answers(store, application):
-    async def scenario(tickets: AsyncTicketStore):
+def test_calls_from_async_code_give_the_same_answers(db: Database, application):
+    office = BackOffice.on(db)
+
+    async def scenario():
+        tickets = office.tickets
         request = application(phone="13912340000")
-        opened = await tickets.open_deregistration(**request)
-        again = await tickets.open_deregistration(**request)
+        opened = await office.run(tickets.open_deregistration, **request)
+        again = await office.run(tickets.open_deregistration, **request)
         number = opened.ticket.ticket_no
         assert opened.created and not again.created and again.ticket == opened.ticket
-        assert await tickets.owns(number, "0000") and not await tickets.owns(number, "0001")
-        assert (await tickets.open_ticket_for_terminal(opened.ticket.terminal_sn)).ticket_no == number
-        moved = await tickets.move(number, Status.IN_REVIEW, actor_kind=Actor.STAFF, actor_name="李审核")
+        assert await office.run(tickets.owns, number, "0000") and not await office.run(tickets.owns, number, "0001")
+        moved = await office.run(tickets.move, number, Status.IN_REVIEW, actor_kind=Actor.STAFF, actor_name="李审核")
         assert moved.status is Status.IN_REVIEW
         with pytest.raises(IllegalTransition):  # domain errors pass through unchanged
-            await tickets.move(number, Status.COMPLETED, actor_kind=Actor.STAFF, actor_name="李审核")
-        assert (await tickets.withdraw(number, actor_name="张老板")).status is Status.WITHDRAWN
-        assert (await tickets.get(number)).status is Status.WITHDRAWN
-        assert len(await tickets.history(number)) == 3
-        assert [t.ticket_no for t in await tickets.list_tickets(status=Status.WITHDRAWN)] == [number]
+            await office.run(tickets.move, number, Status.COMPLETED, actor_kind=Actor.STAFF, actor_name="李审核")
+        assert (await office.run(tickets.withdraw, number, actor_name="张老板")).status is Status.WITHDRAWN
+        assert len(await office.run(tickets.history, number)) == 3
 
-    tickets = AsyncTicketStore(store)
     try:
-        asyncio.run(scenario(tickets))
+        asyncio.run(scenario())
     finally:
-        tickets.close()
+        office.calls.close()
 
 
-def test_timeout_raises_store_unavailable_and_a_retry_is_safe(engine, store, application):
-    tickets = AsyncTicketStore(store, timeout=0.2)
+def test_timeout_raises_store_unavailable_and_a_retry_is_safe(engine, db, store, application):
+    office = BackOffice.on(db, timeout=0.2)
     request = application()
     with writes_blocked(engine):
         started = time.monotonic()
         with pytest.raises(StoreUnavailable, match="超时"):
-            asyncio.run(tickets.open_deregistration(**request))
+            asyncio.run(office.run(office.tickets.open_deregistration, **request))
         assert time.monotonic() - started < 2  # the database would have kept us waiting 5 s
-    tickets.close()  # the abandoned call goes through once the lock is released...
+    office.calls.close()  # the abandoned call goes through once the lock is released...
 
     retry = store.open_deregistration(**request)  # ...so the retry finds its ticket
     assert not retry.created
@@ -76,13 +77,13 @@ def test_timeout_raises_store_unavailable_and_a_retry_is_safe(engine, store, app
     ],
 )
 def test_unreachable_database_is_unavailable_quickly(url):
-    tickets = AsyncTicketStore.from_url(url)
+    office = BackOffice.open(url)
     started = time.monotonic()
     try:
         with pytest.raises(StoreUnavailable):
-            asyncio.run(tickets.get("ZX202611270001"))
-        with pytest.raises(StoreUnavailable):  # the sync store says the same
-            TicketStore.from_url(url).list_tickets()
+            asyncio.run(office.run(office.tickets.get, "ZX202611270001"))
+        with pytest.raises(StoreUnavailable):  # the direct call says the same
+            office.tickets.list_tickets()
     finally:
-        tickets.close()
+        office.close(wait=False)
     assert time.monotonic() - started < 3

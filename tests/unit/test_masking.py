@@ -1,7 +1,8 @@
 """Masking for people, redaction for logs: no phone, merchant or card number in clear."""
+
 import pytest
 
-from tickets.privacy import find_card_numbers, luhn_ok, mask_merchant_no, mask_phone, redact
+from shapes.masking import find_card_numbers, luhn_ok, mask_merchant_no, mask_phone, redact
 
 VISA = "4111111111111111"  # standard test numbers that pass Luhn
 UNIONPAY = "6212345678901265"
@@ -44,8 +45,8 @@ def test_find_card_numbers(text, cards):
 
 def test_redact_masks_everything_sensitive():
     text = (
-        f"商户号862014937715503，手机13812345678，备用 +86 139-1234-5678，"
-        f"卡号 4111 1111 1111 1111，工单ZX202611270001，终端QR5507781294"
+        "商户号862014937715503，手机13812345678，备用 +86 139-1234-5678，"
+        "卡号 4111 1111 1111 1111，工单ZX202611270001，终端QR5507781294"
     )
     redacted = redact(text)
     assert redacted == (
@@ -68,6 +69,7 @@ def test_redact_prefers_card_over_merchant_mask():
 
 def test_card_search_stays_fast_on_long_digit_input():
     import time
+
     start = time.perf_counter()
     find_card_numbers("1 " * 5000)
     redact("12 " * 5000)

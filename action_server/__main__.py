@@ -1,0 +1,30 @@
+"""`python -m action_server`: the action server, configured from the environment.
+
+ZX_ACTIONS_HOST (default 127.0.0.1), ZX_ACTIONS_PORT (default 5055), and the shared secret in
+ZX_ACTION_TOKEN, else a file var/action_token.key (created once).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from rasa_sdk.utils import configure_colored_logging, update_sanic_log_level
+
+from action_server.app import create_app
+from runtime import secret
+
+
+def main() -> None:
+    configure_colored_logging(logging.INFO)
+    update_sanic_log_level()
+    token = secret("ZX_ACTION_TOKEN", "action_token.key")
+    app = create_app(token)
+    host = os.environ.get("ZX_ACTIONS_HOST", "127.0.0.1")
+    port = int(os.environ.get("ZX_ACTIONS_PORT", "5055"))
+    logging.getLogger(__name__).info("action server on http://%s:%s (token required)", host, port)
+    app.run(host, port, workers=1, access_log=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,34 @@
+"""Where the project lives and how processes get their secrets: from the environment, else from
+a file under var/ created once (readable by the owner only). Never from the command line."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Optional
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+VAR = PROJECT_ROOT / "var"  # local state of `make run`: the SQLite database, generated secrets
+MIN_SECRET_LEN = 32
+
+
+def secret_from(env_value: Optional[str], key_file: Path) -> bytes:
+    """The env value, else a random key kept in `key_file` (created once, readable by us only)."""
+    if env_value:
+        if len(env_value) < MIN_SECRET_LEN:
+            raise ValueError(f"the secret key must have at least {MIN_SECRET_LEN} characters")
+        return env_value.encode()
+    if not key_file.exists():
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        draft = key_file.with_suffix(f".{os.getpid()}.tmp")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+        os.replace(draft, key_file)  # atomic: a concurrent reader never sees a half-written key
+    return key_file.read_text().strip().encode()
+
+
+def secret(variable: str, file_name: str) -> bytes:
+    """The secret in the environment variable, else in var/<file_name>."""
+    return secret_from(os.environ.get(variable), VAR / file_name)

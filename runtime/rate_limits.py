@@ -1,0 +1,90 @@
+"""Rate limits, with the `limits` library: in this process's memory, or in Redis when ZX_REDIS_URL
+is set (several replicas share the counters).
+
+Every rule has a default and an environment variable (ZX_LIMIT_<RULE>, e.g.
+ZX_LIMIT_MESSAGES_PER_CONVERSATION="20/minute"). Calls go through a small bounded pool, so a slow
+Redis never holds the event loop; if the counters cannot be reached, the request is let through
+and a warning logged — limits protect the service, they must not become its outage.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import os
+from typing import Dict, Optional
+
+from limits import RateLimitItem, parse
+from limits.storage import Storage, storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+
+from tickets.calls import BlockingCalls
+
+log = logging.getLogger(__name__)
+
+# rule → default; README, "Security", lists them.
+DEFAULTS: Dict[str, str] = {
+    "messages_per_conversation": "20/minute",  # a merchant types; a script floods
+    "messages_per_client": "60/minute",  # one address, all its conversations
+    "conversations_per_client": "30/hour",  # page loads that start a new conversation
+    "handoffs_per_conversation": "3/hour",
+    "handoffs_per_client": "10/hour",
+    "logins_per_client": "20/15 minutes",  # console login attempts from one address
+    "login_failures_per_account_and_client": "5/15 minutes",  # then that address waits, not the agent
+    "proof_failures_per_ticket_and_client": "5/30 minutes",  # wrong phone numbers for one ticket
+    "proof_failures_per_client": "10/hour",  # across tickets: cycling ticket numbers stops here
+}
+LIMITER_TIMEOUT_S = 1.0
+
+
+def rule(name: str) -> RateLimitItem:
+    return parse(os.environ.get(f"ZX_LIMIT_{name.upper()}", DEFAULTS[name]))
+
+
+def client_key(secret: bytes, address: Optional[str]) -> str:
+    """A stable, non-reversible name for a client address (addresses are personal data)."""
+    return hmac.new(secret, (address or "?").encode(), hashlib.sha256).hexdigest()[:16]
+
+
+class RateLimits:
+    def __init__(self, storage_uri: Optional[str] = None) -> None:
+        uri = storage_uri or redis_storage_uri() or "memory://"
+        options = {"socket_timeout": 0.5, "socket_connect_timeout": 0.5} if uri.startswith("redis") else {}
+        self.storage: Storage = storage_from_string(uri, **options)
+        self._limiter = MovingWindowRateLimiter(self.storage)
+        self._calls = BlockingCalls("rate-limits", workers=2, timeout=LIMITER_TIMEOUT_S)
+
+    async def hit(self, name: str, *keys: str) -> bool:
+        """Count one event under `name` for `keys`; False when the limit is already reached."""
+        return await self._ask(self._limiter.hit, name, keys)
+
+    async def allows(self, name: str, *keys: str) -> bool:
+        """Whether one more event would be allowed, without counting it."""
+        return await self._ask(self._limiter.test, name, keys)
+
+    async def _ask(self, method, name: str, keys: tuple) -> bool:
+        try:
+            return await self._calls.run(method, rule(name), name, *keys)
+        except Exception as error:  # the counters are unreachable: let it through, loudly
+            log.warning("rate limit %s not checked: %s", name, type(error).__name__)
+            return True
+
+    def reset(self) -> None:
+        self.storage.reset()
+
+
+def redis_storage_uri() -> Optional[str]:
+    url = os.environ.get("ZX_REDIS_URL")
+    return url if url else None
+
+
+_limits: Optional[RateLimits] = None
+
+
+def rate_limits() -> RateLimits:
+    """This process's limits (one per process, made on first use)."""
+    global _limits
+    if _limits is None:
+        _limits = RateLimits()
+    return _limits
