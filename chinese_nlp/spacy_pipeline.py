@@ -26,7 +26,10 @@ USER_DICT = Path(__file__).with_name("userdict.txt")
 ENTITY_LABELS = tuple(shapes.ENTITY_SHAPES)
 
 # Words after which a run of letters and digits is a terminal serial number.
-SERIAL_KEYWORDS = {"机身号", "序列号", "终端号", "sn", "编号"}
+SERIAL_KEYWORDS = {"机身号", "序列号", "终端号", "sn", "编号", "终端", "设备号"}
+# Letters then digits ("QB7720391845") is a serial even without a keyword: phones and merchant
+# numbers are digits only, and application and case numbers (ZX…, RG…) are matched first.
+LETTERED_SERIAL = r"^(?!(?i:zx|rg)\d)[A-Za-z]{1,4}[0-9]{6,16}$"
 # What may stand between such a keyword and the serial ("机身号：是 WP1234…").
 SERIAL_SEPARATORS = {":", "：", "是", "为", "=", "号", "-", "/", "改成", "改为", "换成", "应该是"}
 
@@ -39,6 +42,7 @@ ENTITY_PATTERNS = [
             {"TEXT": {"REGEX": shapes.TERMINAL_SN.token_regex}, "_": {"follows_serial_keyword": True}},
         ],
     },
+    {"label": "terminal_sn", "pattern": [{"TEXT": {"REGEX": LETTERED_SERIAL}}]},
     {
         "label": "phone",
         "pattern": [

@@ -1,8 +1,15 @@
 """Train an NLU-only model from a config and score it; used to choose the pipeline by measurement.
 
-Usage: python -m scripts.nlu_experiment CONFIG [CONFIG …]
-Prints training time, held-out intent accuracy (FAQ at response-key level), entity F1 and the share
-of tests/nlu/unclear.txt that falls back. Results are recorded by hand in README ("NLU experiments").
+Usage: python -m scripts.nlu_experiment CONFIG [CONFIG …] [--test] [--grid]
+
+Scores the development sets — tests/nlu/dev.yml (intents, FAQ at response-key level, entities),
+tests/nlu/unanswerable_dev.yml (the share answered honestly: the "not in the policy" reply or an
+ask-back) and tests/nlu/unclear.txt (how often vague messages are asked back) — and the NLU
+training time. `--test` adds the test sets (heldout.yml, unanswerable.yml): only for the final
+choice, so that they stay unbiased. `--grid` scores a grid of fallback thresholds on the same
+trained model (give it a config without FallbackClassifier and FaqTopicFallback): what
+FallbackClassifier (threshold, ambiguity) and FaqTopicFallback (topic threshold) would have done.
+Results are recorded by hand in README ("NLU experiments").
 """
 
 from __future__ import annotations
@@ -17,13 +24,56 @@ from pathlib import Path
 from rasa.core.agent import Agent
 from rasa.model_training import train_nlu
 
-from devtools.nlu_eval import evaluate, load_examples, predicted_label
+from devtools.nlu_eval import (
+    DEV,
+    HELDOUT,
+    HONEST_LABELS,
+    NLU_SETS,
+    UNANSWERABLE,
+    UNCLEAR,
+    evaluate,
+    honest_share,
+    load_examples,
+    load_questions,
+    predicted_label,
+)
 
 PROJECT = Path(__file__).resolve().parent.parent
-UNCLEAR = PROJECT / "tests" / "nlu" / "unclear.txt"
+UNANSWERABLE_DEV = NLU_SETS / "unanswerable_dev.yml"
 
 
-def run(config: str) -> dict:
+GRID = [(t, a, f) for t in (0.3, 0.4, 0.5, 0.6) for a in (0.0, 0.05, 0.1) for f in (0.2, 0.3, 0.4, 0.5, 0.6)]
+
+
+def with_fallbacks(parse: dict, threshold: float, ambiguity: float, topic_threshold: float) -> str:
+    """The label the fallback components would leave, from a parse made without them."""
+    ranking = parse.get("intent_ranking") or []
+    top = ranking[0]["confidence"] if ranking else 0.0
+    second = ranking[1]["confidence"] if len(ranking) > 1 else 0.0
+    if top < threshold or top - second < ambiguity:
+        return "nlu_fallback"
+    label = predicted_label(parse)
+    if label.startswith("faq/"):
+        topic = parse["response_selector"]["faq"]["response"]["confidence"]
+        if topic < topic_threshold:
+            return "nlu_fallback"
+    return label
+
+
+def grid(parse) -> list:
+    """Dev accuracy and honesty for every threshold combination, best trade-offs first."""
+    dev = [(e.text, e.label) for e in load_examples(DEV)]
+    dev_parses = [(parse(text), label) for text, label in dev]
+    unanswerable = [parse(q) for q in load_questions(UNANSWERABLE_DEV)]
+    rows = []
+    for t, a, f in GRID:
+        accuracy = sum(with_fallbacks(p, t, a, f) == label for p, label in dev_parses) / len(dev_parses)
+        honest = sum(with_fallbacks(p, t, a, f) in HONEST_LABELS for p in unanswerable) / len(unanswerable)
+        rows.append({"threshold": t, "ambiguity": a, "topic": f, "dev": round(accuracy, 3), "honest": round(honest, 3)})
+    return sorted(rows, key=lambda r: -(r["dev"] + r["honest"]))
+
+
+def run(config: str, with_test_sets: bool) -> dict:
     with tempfile.TemporaryDirectory() as out:
         start = time.perf_counter()
         model = train_nlu(config, str(PROJECT / "data"), out, domain=str(PROJECT / "domain.yml"))
@@ -34,22 +84,32 @@ def run(config: str) -> dict:
         def parse(text: str) -> dict:
             return loop.run_until_complete(agent.parse_message(text))
 
-        report = evaluate(parse, load_examples())
-        unclear = [
-            line for line in UNCLEAR.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")
-        ]
-        fallback = sum(predicted_label(parse(text)) == "nlu_fallback" for text in unclear) / len(unclear)
-        return {
+        if "--grid" in sys.argv:
+            return {"config": config, "training_s": round(seconds), "grid": grid(parse)[:12]}
+        dev = evaluate(parse, load_examples(DEV))
+        unclear = load_questions(UNCLEAR)
+        asked_back = sum(predicted_label(parse(text)) == "nlu_fallback" for text in unclear) / len(unclear)
+        result = {
             "config": config,
             "training_s": round(seconds),
-            "intent_accuracy": round(report.intent_accuracy, 3),
-            "entity_f1": round(report.entity_f1, 3),
-            "heldout_fallback_rate": round(report.fallback_rate, 3),
-            "unclear_fallback_rate": round(fallback, 2),
-            "confusions": report.confusions,
+            "dev_intent_accuracy": round(dev.intent_accuracy, 3),
+            "dev_entity_f1": round(dev.entity_f1, 3),
+            "dev_fallback_rate": round(dev.fallback_rate, 3),
+            "unanswerable_dev_honest": round(honest_share(parse, load_questions(UNANSWERABLE_DEV))[0], 3),
+            "unclear_asked_back": round(asked_back, 2),
+            "dev_confusions": dict(list(dev.confusions.items())[:15]),
         }
+        if with_test_sets:
+            test = evaluate(parse, load_examples(HELDOUT))
+            result.update(
+                test_intent_accuracy=round(test.intent_accuracy, 3),
+                test_entity_f1=round(test.entity_f1, 3),
+                unanswerable_test_honest=round(honest_share(parse, load_questions(UNANSWERABLE))[0], 3),
+            )
+        return result
 
 
 if __name__ == "__main__":
-    for path in sys.argv[1:]:
-        print(json.dumps(run(path), ensure_ascii=False), flush=True)
+    test_sets = "--test" in sys.argv
+    for path in (a for a in sys.argv[1:] if not a.startswith("--")):
+        print(json.dumps(run(path, test_sets), ensure_ascii=False), flush=True)

@@ -1,8 +1,8 @@
 """The shapes of the values merchants give — the one home of each format.
 
 Every user of a shape derives its pattern from here: the spaCy entity ruler (token patterns),
-the Rasa regex features (data/nlu/regex.yml, checked by a test), the form readers (values inside
-typed text), the store's validators (whole values) and masking. No SQL, no Rasa: anything may
+the classifier's placeholders (chinese_nlp), the form readers (values inside typed text), the
+store's validators (whole values) and masking. No SQL, no Rasa: anything may
 import this package.
 """
 
@@ -77,9 +77,8 @@ PHONE = Shape("phone", "手机号", r"1[3-9][0-9]{9}")
 TERMINAL_SN = Shape("terminal_sn", "机身号", r"(?=[A-Za-z]*[0-9])[A-Za-z0-9]{8,20}", upper=True, boundary="A-Za-z0-9")
 TICKET_NO = Shape("ticket_no", "申请编号", TICKET_PREFIX + _DATED, upper=True)
 CASE_NO = Shape("case_no", "会话编号", CASE_PREFIX + _DATED, upper=True)
-PHONE_LAST4 = Shape("phone_last4", "手机尾号", r"[0-9]{4}")
 
-# The structured entities NLU extracts (spaCy entity ruler) and features (regex.yml).
+# The structured entities NLU extracts (spaCy entity ruler).
 ENTITY_SHAPES: Dict[str, Shape] = {s.name: s for s in (PHONE, MERCHANT_NO, TERMINAL_SN, TICKET_NO)}
 
 # "SN12345678", "S/N:12345678": the keyword glued to a serial.

@@ -1,12 +1,8 @@
 """The project's own spaCy zh pipeline: jieba with the domain dictionary and the entity ruler."""
 
-from pathlib import Path
-
 import pytest
 import spacy
-import yaml
 
-import shapes
 from chinese_nlp import spacy_pipeline
 from chinese_nlp.normalizer import normalize_text
 
@@ -67,10 +63,3 @@ def test_no_entity_where_there_is_none(nlp, text):
 def test_pipeline_carries_its_dictionary(tmp_path):
     spacy_pipeline.build(tmp_path / "zh")
     assert (tmp_path / "zh" / "tokenizer" / "userdict.txt").read_text(encoding="utf-8").startswith("随行付")
-
-
-def test_regex_features_are_the_shapes():
-    """data/nlu/regex.yml spells each entity's shape exactly as shapes/ defines it."""
-    data = yaml.safe_load((Path(__file__).parents[2] / "data" / "nlu" / "regex.yml").read_text(encoding="utf-8"))
-    features = {entry["regex"]: [line[2:] for line in entry["examples"].splitlines()] for entry in data["nlu"]}
-    assert features == {name: [shape.body] for name, shape in shapes.ENTITY_SHAPES.items()}
