@@ -1,0 +1,242 @@
+"""The production profile on this machine (devtools/cluster.py): two Rasa replicas and two action
+servers behind nginx, on PostgreSQL and Redis — what replicas break silently, shown not to happen,
+and what faults do to a merchant.
+
+Rasa's own failure modes with replicas are silent: a lost lock interleaves turns, a push to a
+socket on another replica goes nowhere, a fallback to memory loses context. Each has a test here.
+"""
+
+import os
+import re
+import socket
+import threading
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+import jwt
+import pytest
+import redis
+import requests
+from sqlalchemy.engine import make_url
+
+from devtools.clients import APPLICATION_ANSWERS, Desk, Merchant
+from devtools.cluster import NGINX, Cluster
+from devtools.load import problems, run_locust
+from devtools.stack import free_port, fresh_postgres_database
+from devtools.tcp_proxy import TcpProxy
+
+SERVER = os.environ.get("TEST_DATABASE_URL")
+TICKET_NO = re.compile(r"ZX\d{12,14}")
+
+
+def _redis_up() -> bool:
+    try:
+        return bool(redis.Redis(socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+pytestmark = [
+    pytest.mark.skipif(not SERVER, reason="TEST_DATABASE_URL not set: the cluster runs on PostgreSQL, on CI"),
+    pytest.mark.skipif(not Path(NGINX).exists(), reason="nginx is not installed (scripts/install_system_packages.sh)"),
+    pytest.mark.skipif(not _redis_up(), reason="no Redis on 127.0.0.1:6379"),
+]
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    """A cluster on a fresh database and Redis database, each reached through a proxy a test can
+    take away (the network failing, not the server)."""
+    redis_db = 6 + uuid.uuid4().int % 9
+    with fresh_postgres_database(SERVER) as database_url:
+        real = make_url(database_url)
+        database = TcpProxy(free_port(), real.host or "127.0.0.1", real.port or 5432)
+        redis_proxy = TcpProxy(free_port(), "127.0.0.1", 6379)
+        proxied = real.set(host="127.0.0.1", port=database.listen_port).render_as_string(hide_password=False)
+        running = Cluster(
+            tmp_path_factory.mktemp("cluster"),
+            database_url=proxied,
+            redis_url=f"redis://127.0.0.1:{redis_proxy.listen_port}/{redis_db}",
+            port=free_port(),
+        )
+        running.database_proxy, running.redis_proxy, running.direct_database_url = database, redis_proxy, database_url
+        try:
+            yield running.start()
+        finally:
+            running.stop()
+            database.close()
+            redis_proxy.close()
+            redis.Redis(db=redis_db).flushdb()
+
+
+@pytest.fixture
+def desk(cluster):
+    return Desk(cluster.direct_database_url)
+
+
+def replica_url(cluster, n: int) -> str:
+    return cluster.rasa[n].health_url.rsplit("/", 1)[0]
+
+
+def merchant_on(cluster, n: int, cookie=None) -> Merchant:
+    """A merchant's browser talking to replica n directly (its socket lives there)."""
+    return Merchant(replica_url(cluster, n), cookie).connect()
+
+
+def test_an_agents_reply_reaches_a_merchant_on_the_other_replica(cluster, desk):
+    merchant = merchant_on(cluster, 0)
+    merchant.texts("转人工")
+    case = desk.case_of(merchant)
+    agent = desk.new_agent("跨节点客服").login(replica_url(cluster, 1))  # the console is on replica 2
+    assert agent.post(f"/cases/{case.case_no}/claim").ok
+    assert agent.post(f"/cases/{case.case_no}/reply", {"text": "您好，我来帮您处理"}).ok
+    _, pushed = merchant.next_event("bot_uttered")
+    assert pushed["text"] == "您好，我来帮您处理" and pushed["agent"] == "跨节点客服"
+    merchant.close()
+
+
+def test_a_handoff_pause_holds_whichever_replica_gets_the_next_message(cluster, desk):
+    first = merchant_on(cluster, 0)
+    first.texts("转人工")
+    other_tab = merchant_on(cluster, 1, cookie=first.cookie)  # same conversation, other replica
+    other_tab.send("人呢？")
+    assert other_tab.stays_quiet() and first.stays_quiet()
+    agent = desk.new_agent().login(replica_url(cluster, 0))
+    case = desk.case_of(first)
+    assert agent.post(f"/cases/{case.case_no}/claim").ok
+    transcript = agent.get(f"/cases/{case.case_no}").json()["transcript"]
+    assert [m["text"] for m in transcript if m["from"] == "merchant"][-1] == "人呢？"
+    first.close()
+    other_tab.close()
+
+
+def test_two_replicas_never_run_turns_of_one_conversation_at_once(cluster, desk):
+    tab_a = merchant_on(cluster, 0)
+    tab_b = merchant_on(cluster, 1, cookie=tab_a.cookie)
+    questions = ["注销要收费吗", "注销需要准备哪些材料", "注销后POS机要交还吗", "审核要多久"]
+
+    def ask(tab, texts):
+        for text in texts:
+            tab.send(text)
+
+    threads = [threading.Thread(target=ask, args=(tab, questions)) for tab in (tab_a, tab_b)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    tracker = requests.get(
+        f"{replica_url(cluster, 0)}/conversations/{tab_a.conversation_id}/tracker",
+        headers=_jwt(cluster),
+        timeout=30,
+    ).json()["events"]
+    said = [e["event"] for e in tracker if e["event"] in ("user", "bot")]
+    assert said.count("user") == 2 * len(questions)  # nothing lost
+    # Every message is answered before the next one is taken: user, bot…, user, bot…
+    assert re.fullmatch(r"(ub+)+", "".join("u" if e == "user" else "b" for e in said)), said
+    tab_a.close()
+    tab_b.close()
+
+
+def _jwt(cluster) -> dict:
+    token = jwt.encode({"user": {"username": "ops", "role": "admin"}}, cluster.secrets["RASA_JWT_SECRET"], "HS256")
+    return {"Authorization": f"Bearer {token}"}
+
+
+# -- faults ------------------------------------------------------------------------------------------
+
+
+def test_a_replica_killed_mid_conversation_loses_nothing(cluster):
+    merchant = Merchant(cluster.url).connect()  # through nginx, as a browser
+    cookie = merchant.cookie
+    fees = merchant.texts("注销要收费吗")
+    assert fees
+    for replica in cluster.rasa:  # each in turn: one of them held this merchant's socket
+        replica.kill()
+        try:
+            merchant.close()
+            merchant = Merchant(cluster.url, cookie).connect()  # the page reconnects, nginx finds a live replica
+            assert merchant.texts("注销收费吗") == fees
+        finally:
+            replica.start()
+    said = [m["text"] for m in merchant.history()["messages"] if m["from"] == "merchant"]
+    assert said == ["注销要收费吗"] + ["注销收费吗"] * len(cluster.rasa)
+    merchant.close()
+
+
+def test_action_servers_killed_mid_application_get_an_apology_then_one_ticket(cluster, desk):
+    merchant = Merchant(cluster.url).connect()
+    serial = "CL" + uuid.uuid4().hex[:10].upper()
+    merchant.texts(f"我要注销POS机，商户号862014937715503，机身号{serial}")
+    merchant.texts(APPLICATION_ANSWERS[0])
+    for server in cluster.actions:
+        server.kill()
+    try:
+        told = merchant.texts(APPLICATION_ANSWERS[1])
+        assert told and all(any("\u4e00" <= ch <= "\u9fff" for ch in t) for t in told)  # a Chinese notice
+    finally:
+        for server in cluster.actions:
+            server.start()
+    for answer in APPLICATION_ANSWERS[1:]:
+        replies = merchant.texts(answer)
+    assert TICKET_NO.search(" ".join(replies))
+    merchant.texts("确认")  # a double confirmation
+    assert len(desk.office.tickets.list_tickets(terminal_sn=serial)) == 1
+    merchant.close()
+
+
+@contextmanager
+def away(proxy: TcpProxy, how: str):
+    getattr(proxy, how)()
+    try:
+        yield
+    finally:
+        proxy.forward()
+
+
+def test_postgresql_unreachable_for_10_seconds(cluster):
+    merchant = Merchant(cluster.url).connect()
+    merchant.texts("你好")
+    with away(cluster.database_proxy, "blackhole"):
+        started = time.monotonic()
+        merchant.say("注销要收费吗")
+        name, data = merchant.next_event("error_message", "bot_uttered")
+        waited = time.monotonic() - started
+        ready = requests.get(f"{replica_url(cluster, 0)}/readyz", timeout=10)
+        merchant.stays_quiet(10 - waited)  # the database stays away for 10 s in all
+    merchant.drain()
+    assert name == "error_message" and "系统暂时繁忙" in data["text"] and waited < 6
+    assert ready.status_code == 503 and ready.json()["checks"]["database"] is False
+    assert merchant.texts("注销要收费吗"), "answered once the database is back"
+    said = [m["text"] for m in merchant.history()["messages"] if m["from"] == "merchant"]
+    assert said[0] == "你好" and said[-1] == "注销要收费吗"  # what was stored before is all there
+    merchant.close()
+
+
+def test_redis_down_gets_a_clear_notice_and_no_interleaving(cluster):
+    merchant = Merchant(cluster.url).connect()
+    with away(cluster.redis_proxy, "refuse"):
+        told = merchant.texts("注销要收费吗")
+        ready = requests.get(f"{replica_url(cluster, 0)}/readyz", timeout=10)
+    # The lock that keeps replicas from interleaving a conversation's turns is in Redis: without
+    # it no turn runs, and the merchant is told so.
+    assert told == ["抱歉，系统暂时繁忙，这条消息没有处理成功，请稍后重新发送。"]
+    assert ready.status_code == 503 and ready.json()["checks"]["redis"] is False
+    assert merchant.texts("注销要收费吗"), "answered once Redis is back"
+    merchant.close()
+
+
+def test_the_chat_page_and_console_come_through_one_origin(cluster):
+    page = requests.get(f"{cluster.url}/", timeout=10)
+    console = requests.get(f"{cluster.url}/console", timeout=10)
+    assert page.status_code == 200 and "注销助手" in page.text and console.status_code == 200
+    with socket.create_connection(("127.0.0.1", cluster.port), timeout=5):
+        pass
+
+
+def test_a_short_load_keeps_every_message_in_order_with_one_ticket_per_application(cluster, tmp_path):
+    """`make bench` runs 50 merchants for 60 s; here 10 for 10 s, checked the same way."""
+    run = run_locust(cluster.url, users=10, seconds=10, workdir=tmp_path)
+    assert run.turns > 0 and run.failures == 0, (tmp_path / "locust.log").read_text()[-2000:]
+    assert problems(run, cluster.direct_database_url) == []
