@@ -7,6 +7,7 @@ PY := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
 SPACY_PIPELINE := build/spacy_zh
 SOCKET_IO_CLIENT := build/web/socket.io.min.js
+ECHARTS := build/web/echarts.min.js
 MODEL := models/current.tar.gz
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') \
                    $(SPACY_PIPELINE)/meta.json $(wildcard chinese_nlp/*.py) shapes/__init__.py
@@ -16,13 +17,14 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 export RASA_TELEMETRY_ENABLED ?= false
 export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 
-.PHONY: setup dev-setup system-packages train run check test bench clean
+.PHONY: setup dev-setup system-packages train run cluster cluster-stop check test bench clean
 
 # What the product runs on.
-$(VENV)/.installed: requirements.txt constraints.txt
+$(VENV)/.installed: requirements.txt requirements-nodeps.txt constraints.txt
 	test -x $(PY) || "$$(scripts/find_python310.sh)" -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade "pip<25" wheel
 	$(PY) -m pip install --quiet -r requirements.txt -c constraints.txt
+	$(PY) -m pip install --quiet --no-deps -r requirements-nodeps.txt
 	touch $@
 
 # Tests, benchmarks and style tools on top.
@@ -33,13 +35,21 @@ $(VENV)/.dev-installed: requirements-dev.txt $(VENV)/.installed
 $(SPACY_PIPELINE)/meta.json: $(VENV)/.installed chinese_nlp/spacy_pipeline.py chinese_nlp/userdict.txt shapes/__init__.py
 	$(PY) -m chinese_nlp.spacy_pipeline $(SPACY_PIPELINE)
 
-# Front-end dependencies come from the npm registry (package-lock.json) and are served locally.
-$(SOCKET_IO_CLIENT): web/package.json web/package-lock.json
+# Front-end dependencies come from the npm registry (package-lock.json) and are served locally:
+# socket.io-client (chat page, console) and Apache ECharts (the insights' charts).
+web/node_modules/.installed: web/package.json web/package-lock.json
 	cd web && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(SOCKET_IO_CLIENT): web/node_modules/.installed
 	mkdir -p $(@D)
 	cp web/node_modules/socket.io-client/dist/socket.io.min.js $@
 
-setup: $(VENV)/.installed $(SPACY_PIPELINE)/meta.json $(SOCKET_IO_CLIENT)
+$(ECHARTS): web/node_modules/.installed
+	mkdir -p $(@D)
+	cp web/node_modules/echarts/dist/echarts.min.js $@
+
+setup: $(VENV)/.installed $(SPACY_PIPELINE)/meta.json $(SOCKET_IO_CLIENT) $(ECHARTS)
 
 dev-setup: setup $(VENV)/.dev-installed
 
@@ -54,6 +64,14 @@ train: setup $(MODEL)
 run: train
 	scripts/serve.sh
 
+# The production profile on this machine: 2 Rasa replicas, 2 action servers, nginx on :8000, on the
+# local PostgreSQL (database zhuxiao_cluster) and Redis. README, "Several replicas".
+cluster: train system-packages
+	$(PY) -m devtools.cluster start
+
+cluster-stop:
+	$(PY) -m devtools.cluster stop
+
 # Seconds, no trained model: lint, format, and the unit tests.
 check: dev-setup
 	$(VENV)/bin/ruff check .
@@ -63,8 +81,8 @@ check: dev-setup
 test: check train system-packages
 	$(PY) -m pytest
 
-bench: dev-setup train
-	$(PY) scripts/bench.py
+bench: dev-setup train system-packages
+	$(PY) -m bench
 
 clean:
 	rm -rf build models results reports .pytest_cache

@@ -13,11 +13,15 @@ from rasa_sdk.utils import configure_colored_logging, update_sanic_log_level
 
 from action_server.app import create_app
 from runtime import secret
+from runtime.logs import mask_all_logs
+from runtime.metrics import serve_metrics
 
 
 def main() -> None:
     configure_colored_logging(logging.INFO)
     update_sanic_log_level()
+    mask_all_logs()
+    serve_metrics()
     token = secret("ZX_ACTION_TOKEN", "action_token.key")
     app = create_app(token)
     host = os.environ.get("ZX_ACTIONS_HOST", "127.0.0.1")

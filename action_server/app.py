@@ -11,6 +11,9 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from runtime.metrics import ERRORS
+from tickets.office import back_office
+
 log = logging.getLogger(__name__)
 
 ACTIONS_PACKAGE = "actions"
@@ -38,10 +41,25 @@ def create_app(token: bytes) -> Sanic:
             return response.json({"error": "unauthorized"}, status=401)
         return None
 
+    @app.get("/healthz")
+    async def alive(_: Request) -> HTTPResponse:
+        return response.json({"status": "alive"})
+
+    @app.get("/readyz")
+    async def ready(_: Request) -> HTTPResponse:
+        office = back_office()
+        try:
+            database = await office.run(office.db.ping)
+        except Exception as error:  # not ready, whatever the reason
+            log.warning("readiness: database check failed: %s", type(error).__name__)
+            database = False
+        return response.json({"ready": database, "checks": {"database": database}}, status=200 if database else 503)
+
     @app.exception(Exception)
     async def action_failed(request: Request, error: Exception) -> HTTPResponse:
         """Replaces rasa_sdk's handler, which answers with the request body (the tracker)."""
         action = _action_name(request)
+        ERRORS.labels("action_failed").inc()
         log.error("action %s failed: %s", action, type(error).__name__)
         if request.path.startswith("/webhook"):
             # The merchant hears an apology instead of silence; the conversation goes on.

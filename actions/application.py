@@ -14,6 +14,7 @@ from actions import form_values, slots
 from actions.deregistration_form import FORM_NAME, STOPPED
 from actions.form_support import UNAVAILABLE, reset, say_existing_ticket
 from actions.ticket_service import apologise_unavailable, with_owned
+from runtime.metrics import TICKETS_OPENED
 from shapes.masking import mask_merchant_no, mask_phone
 from tickets.errors import StoreUnavailable, TerminalAlreadyDeregistered, TerminalHasOpenTicket, TicketError
 from tickets.office import back_office
@@ -131,6 +132,8 @@ class ActionSubmitDeregistration(Action):
             # The answers are kept: asking again (我要注销) completes the form at once.
             return [SlotSet(slots.AWAITING_CONFIRMATION, False)]
         ticket = result.ticket
+        if result.created:
+            TICKETS_OPENED.inc()
         dispatcher.utter_message(response="utter_application_submitted", ticket_no=ticket.ticket_no)
         owned = with_owned(tracker, ticket.ticket_no)
         return reset_application() + [SlotSet(slot, value) for slot, value in owned.items()]

@@ -8,6 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.faq_topics import topic_for
+from runtime.metrics import FALLBACKS
 
 MAX_CHOICES = 3
 FALLBACK_INTENTS = {"nlu_fallback", "out_of_scope"}
@@ -45,5 +46,6 @@ class ActionAskWhichTopic(Action):
             if topic
         ]
         buttons.append(NONE_OF_THESE)
+        FALLBACKS.labels("ask_back").inc()
         dispatcher.utter_message(response="utter_ask_affirmation", buttons=buttons)
         return []

@@ -11,7 +11,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
 from actions import slots
-from tickets.statuses import Status
 from tickets.views import TicketView
 
 MAX_ATTEMPTS = 3
@@ -102,13 +101,10 @@ def masked_ticket_no(ticket_no: Text) -> Text:
 
 
 def say_existing_ticket(dispatcher: CollectingDispatcher, ticket: TicketView, terminal_sn: Text) -> None:
-    """A second application for a terminal: which one exists and its status, number masked."""
-    template = (
-        "utter_terminal_already_deregistered" if ticket.status is Status.COMPLETED else "utter_terminal_has_open_ticket"
-    )
+    """A second application for a terminal: that one exists (number masked), and the offer of a
+    person. Never its status: the serial alone proves nothing (it is printed on the device)."""
     dispatcher.utter_message(
-        response=template,
+        response="utter_terminal_has_application",
         masked_ticket_no=masked_ticket_no(ticket.ticket_no),
-        status=ticket.status_label,
         terminal_sn=terminal_sn,
     )

@@ -7,7 +7,7 @@ from typing import Optional, Tuple
 
 import shapes
 from chinese_nlp.normalizer import normalize_text
-from shapes.masking import find_card_numbers
+from shapes.masking import CARD_PLACEHOLDER, find_card_numbers
 from tickets.statuses import Reason
 
 MAX_TEXT = 200
@@ -24,7 +24,9 @@ def _clean(text: Optional[str]) -> str:
 
 
 def contains_card_number(text: Optional[str]) -> bool:
-    return bool(find_card_numbers((text or "")[: MAX_TEXT * 2]))
+    """A card number, or the marker the web channel leaves where it hid one."""
+    text = (text or "")[: MAX_TEXT * 2]
+    return CARD_PLACEHOLDER in text or bool(find_card_numbers(text))
 
 
 def merchant_no_in(text: Optional[str]) -> Optional[str]:
@@ -44,10 +46,6 @@ def terminal_sn_in(text: Optional[str]) -> Optional[str]:
 
 def ticket_no_in(text: Optional[str]) -> Optional[str]:
     return shapes.TICKET_NO.single_in(_clean(text))
-
-
-def phone_last4_in(text: Optional[str]) -> Optional[str]:
-    return shapes.PHONE_LAST4.single_in(_clean(text))
 
 
 def reason_in(text: Optional[str]) -> Tuple[Reason, Optional[str]]:

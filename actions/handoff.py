@@ -1,9 +1,10 @@
 """Handing a conversation to the support team.
 
-The case lives in the ticket store, which is what the web channel checks on every message: the
-bot stays silent while a case is queued or claimed, whatever Rasa's own pause flag says (session
-expiry and /restart reset that flag). The ConversationPaused event returned here is the second
-layer, for any channel that does not check the store.
+The case lives in the back office, which the web channel checks on every message: the bot stays
+silent while a case is queued or claimed. That check is the only switch (no ConversationPaused in
+the tracker), so closing a case anywhere — console, staff CLI — gives the conversation back.
+Requests are rate-limited per conversation and per client address, so one client cannot fill the
+support team's queue.
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ import logging
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, ConversationPaused
+from rasa_sdk.events import ActiveLoop
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import slots
-from actions.ticket_service import owned_tickets
+from actions.ticket_service import client_of, owned_tickets
+from runtime.metrics import FALLBACKS, HANDOFFS
+from runtime.rate_limits import rate_limits
 from tickets.errors import StoreUnavailable, TicketError
 from tickets.office import BackOffice, back_office
 from tickets.statuses import HandoffReason
@@ -35,7 +38,18 @@ async def _linked_ticket(office: BackOffice, tracker: Tracker) -> Optional[Ticke
     return None
 
 
+async def _within_limits(tracker: Tracker) -> bool:
+    limits = rate_limits()
+    return await limits.hit("handoffs_per_conversation", tracker.sender_id) and await limits.hit(
+        "handoffs_per_client", client_of(tracker)
+    )
+
+
 async def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: HandoffReason) -> List[Dict[Text, Any]]:
+    if not await _within_limits(tracker):
+        log.warning("handoff refused: too many requests from one conversation or client")
+        dispatcher.utter_message(response="utter_handoff_too_often")
+        return [ActiveLoop(None)]
     office = back_office()
     try:
         ticket = await _linked_ticket(office, tracker)
@@ -53,6 +67,8 @@ async def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: H
         log.warning("handoff not recorded: %s", type(error).__name__)
         dispatcher.utter_message(response="utter_handoff_unavailable")
         return []
+    if opened.created:
+        HANDOFFS.labels(reason.value).inc()
     try:
         agents_online = await office.run(office.agents.online_count)
     except StoreUnavailable:
@@ -64,7 +80,7 @@ async def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: H
         if opened.case.masked_phone:
             dispatcher.utter_message(response="utter_offer_callback", masked_phone=opened.case.masked_phone)
     # Leave any form: when the conversation comes back, the bot starts from a clean state.
-    return [ActiveLoop(None), ConversationPaused()]
+    return [ActiveLoop(None)]
 
 
 class ActionHandOff(Action):
@@ -85,5 +101,6 @@ class ActionHandOffAfterFallback(Action):
         return "action_default_fallback"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+        FALLBACKS.labels("handoff").inc()
         dispatcher.utter_message(response="utter_fallback_handoff")
         return await hand_off(dispatcher, tracker, HandoffReason.NOT_UNDERSTOOD)

@@ -16,7 +16,7 @@ APPLICATION_ID = "application_id"  # one per summary: a replayed confirmation re
 
 # Status queries and withdrawals.
 TICKET_NO = "ticket_no"
-PHONE_LAST4 = "phone_last4"  # holds "verified", never the digits
+OWNERSHIP_PROOF = "ownership_proof"  # the phone given as proof; holds "verified", never the number
 ACCESS_OUTCOME = "access_outcome"
 
 # Shared by both forms and the handoff.
@@ -28,4 +28,4 @@ AWAITING_CONFIRMATION = "awaiting_confirmation"
 OWNED_TICKETS = "owned_tickets"
 
 APPLICATION_SLOTS = (*APPLICATION_ANSWERS, APPLICATION_OUTCOME, INVALID_ATTEMPTS, APPLICATION_ID, AWAITING_CONFIRMATION)
-ACCESS_SLOTS = (TICKET_NO, PHONE_LAST4, ACCESS_OUTCOME, INVALID_ATTEMPTS, AWAITING_CONFIRMATION)
+ACCESS_SLOTS = (TICKET_NO, OWNERSHIP_PROOF, ACCESS_OUTCOME, INVALID_ATTEMPTS, AWAITING_CONFIRMATION)

@@ -15,15 +15,16 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import form_values, slots
-from actions.form_support import NOT_AN_ANSWER, GuardedFormValidationAction, reset
-from actions.ticket_service import apologise_unavailable, owned_tickets, with_owned
+from actions.form_support import NOT_AN_ANSWER, TOO_MANY_ERRORS, GuardedFormValidationAction, reset
+from actions.ticket_service import apologise_unavailable, client_of, owned_tickets, with_owned
+from runtime.rate_limits import rate_limits
 from tickets.errors import IllegalTransition, StoreUnavailable, TicketError
 from tickets.numbering import SHANGHAI
 from tickets.office import back_office
 from tickets.statuses import Status, can_move
 from tickets.views import TicketView
 
-VERIFIED = "verified"  # stored instead of the digits: the phone's last 4 are not kept in the tracker
+VERIFIED = "verified"  # stored instead of the number: the proof is not kept in a slot
 NEXT_STEP = {
     Status.SUBMITTED: "utter_next_step_submitted",
     Status.IN_REVIEW: "utter_next_step_in_review",
@@ -42,7 +43,7 @@ class ValidateTicketAccessForm(GuardedFormValidationAction):
     outcome_slot = slots.ACCESS_OUTCOME
     give_up_response = "utter_too_many_invalid_access_answers"
     not_answers = frozenset(NOT_AN_ANSWER | {"deny"})  # "算了不查了" leaves the form (rule)
-    recognisers = {slots.TICKET_NO: form_values.ticket_no_in, slots.PHONE_LAST4: form_values.phone_last4_in}
+    recognisers = {slots.TICKET_NO: form_values.ticket_no_in, slots.OWNERSHIP_PROOF: form_values.phone_in}
 
     def name(self) -> Text:
         return "validate_ticket_access_form"
@@ -62,27 +63,39 @@ class ValidateTicketAccessForm(GuardedFormValidationAction):
         if ticket_no is None:
             return self.strike(slots.TICKET_NO, "utter_invalid_ticket_no", dispatcher, tracker)
         # A different number than the one being proved needs its own proof.
-        proved = tracker.get_slot(slots.PHONE_LAST4) == VERIFIED and ticket_no in owned_tickets(tracker)
-        return {slots.TICKET_NO: ticket_no, **({} if proved else {slots.PHONE_LAST4: None})}
+        proved = tracker.get_slot(slots.OWNERSHIP_PROOF) == VERIFIED and ticket_no in owned_tickets(tracker)
+        return {slots.TICKET_NO: ticket_no, **({} if proved else {slots.OWNERSHIP_PROOF: None})}
 
-    async def validate_phone_last4(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
-        last4 = form_values.phone_last4_in(str(value))
-        if last4 is None:
-            return self.strike(slots.PHONE_LAST4, "utter_invalid_phone_last4", dispatcher, tracker)
+    async def validate_ownership_proof(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
+        phone = form_values.phone_in(str(value))
+        if phone is None:
+            return self.strike(slots.OWNERSHIP_PROOF, "utter_invalid_ownership_proof", dispatcher, tracker)
         ticket_no = tracker.get_slot(slots.TICKET_NO)
+        client = client_of(tracker)
+        limits = rate_limits()
+        # A client that guessed wrong too often is refused before the store is asked, so it can
+        # neither go on guessing nor run the ticket into its lockout for the real owner.
+        if not (
+            await limits.allows("proof_failures_per_client", client)
+            and await limits.allows("proof_failures_per_ticket_and_client", ticket_no, client)
+        ):
+            dispatcher.utter_message(response="utter_proof_tries_exhausted")
+            return {slots.OWNERSHIP_PROOF: None, slots.TICKET_NO: None, slots.ACCESS_OUTCOME: TOO_MANY_ERRORS}
         office = back_office()
         try:
-            owner = await office.run(office.tickets.owns, ticket_no, last4)
+            owner = await office.run(office.tickets.owns, ticket_no, phone)
         except StoreUnavailable as error:
             apologise_unavailable(dispatcher, error)
-            return self.store_unavailable(slots.PHONE_LAST4)
+            return self.store_unavailable(slots.OWNERSHIP_PROOF)
         if not owner:
-            # One answer for "no such ticket" and "wrong digits": no way to probe which numbers exist.
+            await limits.hit("proof_failures_per_client", client)
+            await limits.hit("proof_failures_per_ticket_and_client", ticket_no, client)
+            # One answer for "no such ticket" and "wrong phone": no way to probe which numbers exist.
             return {
-                **self.strike(slots.PHONE_LAST4, "utter_ticket_or_phone_mismatch", dispatcher, tracker),
+                **self.strike(slots.OWNERSHIP_PROOF, "utter_ticket_or_phone_mismatch", dispatcher, tracker),
                 slots.TICKET_NO: None,
             }
-        return {slots.PHONE_LAST4: VERIFIED, **with_owned(tracker, ticket_no)}
+        return {slots.OWNERSHIP_PROOF: VERIFIED, **with_owned(tracker, ticket_no)}
 
 
 async def _granted_ticket(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[TicketView]:

@@ -22,6 +22,11 @@ def apologise_unavailable(
     dispatcher.utter_message(response=response)
 
 
+def client_of(tracker: Tracker) -> Text:
+    """Who is typing, as the web channel names their address (a keyed hash, never the address)."""
+    return str((tracker.latest_message.get("metadata") or {}).get("client") or "unknown")
+
+
 def owned_tickets(tracker: Tracker) -> List[Text]:
     """Tickets this conversation opened or proved it owns in this session."""
     return list(tracker.get_slot(slots.OWNED_TICKETS) or [])

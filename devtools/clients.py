@@ -5,6 +5,8 @@ agent cookie), and the back office as staff see it."""
 from __future__ import annotations
 
 import queue
+import random
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
@@ -13,19 +15,30 @@ import requests
 import socketio
 
 from tickets.office import BackOffice
+from tickets.statuses import AgentRole
 from tickets.views import HandoffCase
 
 # A deregistration application after its first message (phone, reason, balance, confirm).
 APPLICATION_ANSWERS = ("13912345678", "店铺转让了", "是的，已经转出了", "确认")
 WAIT_S = 30  # upper bound for a reply to arrive; tests wait for events, never sleep
+QUIET_WINDOW_S = 3.0  # how long "the bot says nothing" is watched for
+SPOKEN = ("bot_uttered", "error_message")  # what a merchant reads (typing and handoff states are not)
+
+
+def new_address() -> str:
+    """A client address of its own, sent as nginx would (the test stack trusts 127.0.0.1 as its
+    proxy): rate limits count each simulated person apart, as they would in production."""
+    return "10.{}.{}.{}".format(*random.sample(range(1, 255), 3))
 
 
 class Merchant:
     """A browser: loads the page (gets the signed conversation cookie) and chats over socket.io."""
 
-    def __init__(self, base_url: str, cookie: Optional[str] = None) -> None:
+    def __init__(self, base_url: str, cookie: Optional[str] = None, address: Optional[str] = None) -> None:
         self.base_url = base_url
+        self.address = address or new_address()
         self.http = requests.Session()
+        self.http.headers["X-Forwarded-For"] = self.address
         if cookie is None:
             page = self.http.get(f"{base_url}/", timeout=30)
             page.raise_for_status()
@@ -33,7 +46,10 @@ class Merchant:
             self.http.cookies.set("zx_chat", cookie)
         self.events: "queue.Queue[tuple]" = queue.Queue()
         self.pending: List[tuple] = []
-        self.sio = socketio.Client(reconnection=False)
+        # socket.io's requests go through this session, so every poll carries the cookie as a
+        # browser's do (engine.io's own session would send it on the handshake only, and nginx,
+        # which routes by it, would send the polls to another replica).
+        self.sio = socketio.Client(reconnection=False, http_session=self.http)
         for name in ("bot_uttered", "error_message", "handoff", "typing"):
             self.sio.on(name, lambda data, name=name: self.events.put((name, data)))
 
@@ -45,12 +61,10 @@ class Merchant:
     def conversation_id(self) -> str:
         return self.cookie.split(".")[0]
 
-    def connect(self) -> "Merchant":
-        # Polling: the python client's websocket transport needs a newer aiohttp than Rasa allows;
-        # the browser tests cover websockets.
-        self.sio.connect(
-            self.base_url, headers={"Cookie": f"zx_chat={self.cookie}"}, transports=["polling"], wait_timeout=WAIT_S
-        )
+    def connect(self, transport: str = "polling") -> "Merchant":
+        """Polling by default (one request per batch, easy to follow); "websocket" as browsers do."""
+        headers = {"X-Forwarded-For": self.address}  # the cookie comes from the session's jar
+        self.sio.connect(self.base_url, headers=headers, transports=[transport], wait_timeout=WAIT_S)
         return self
 
     def say(self, text: str) -> None:
@@ -73,8 +87,21 @@ class Merchant:
                 return name, data
             self.pending.append((name, data))
 
-    def nothing_more(self) -> bool:
-        return self.events.empty() and not [e for e in self.pending if e[0] != "handoff"]
+    def stays_quiet(self, seconds: float = QUIET_WINDOW_S) -> bool:
+        """No message or notice reaches this browser for `seconds`: a window, not one moment
+        (waiting for an event that must not come, not sleeping)."""
+        if any(name in SPOKEN for name, _ in self.pending):
+            return False
+        deadline = time.monotonic() + seconds
+        while (remaining := deadline - time.monotonic()) > 0:
+            try:
+                name, data = self.events.get(timeout=remaining)
+            except queue.Empty:
+                return True
+            self.pending.append((name, data))
+            if name in SPOKEN:
+                return False
+        return True
 
     def replies_until(self, predicate) -> List[Dict[str, Any]]:
         """bot_uttered payloads up to and including the first one `predicate` accepts."""
@@ -100,6 +127,19 @@ class Merchant:
         """The texts of the replies to `text` (bot messages and notices), in order."""
         return [reply["text"] for reply in self.turn(text)]
 
+    def drain(self) -> List[tuple]:
+        """Every event received so far and not taken yet, oldest first (no waiting)."""
+        taken, self.pending = self.pending, []
+        while True:
+            try:
+                taken.append(self.events.get_nowait())
+            except queue.Empty:
+                return taken
+
+    def bot_texts(self) -> List[str]:
+        """What the bot (not the merchant) said in this conversation, from the page's history."""
+        return [m["text"] for m in self.history()["messages"] if m["from"] != "merchant"]
+
     def history(self) -> Dict[str, Any]:
         response = self.http.get(f"{self.base_url}/chat/history", timeout=30)
         response.raise_for_status()
@@ -121,10 +161,10 @@ class Desk:
     def __post_init__(self) -> None:
         self.office = BackOffice.open(self.database_url)
 
-    def new_agent(self, name: str = "测试客服") -> "AgentClient":
+    def new_agent(self, name: str = "测试客服", role: AgentRole = AgentRole.AGENT) -> "AgentClient":
         username = f"agent{uuid.uuid4().hex[:8]}"
         password = uuid.uuid4().hex
-        self.office.agents.create_agent(username, name, password)
+        self.office.agents.create_agent(username, name, password, role)
         return AgentClient(username, password)
 
     def nobody_online(self) -> None:
@@ -147,6 +187,10 @@ class AgentClient:
     password: str
     http: requests.Session = field(default_factory=requests.Session)
     base_url: str = ""
+    address: str = field(default_factory=new_address)
+
+    def __post_init__(self) -> None:
+        self.http.headers["X-Forwarded-For"] = self.address
 
     def login(self, base_url: str) -> "AgentClient":
         self.base_url = base_url

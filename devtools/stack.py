@@ -13,14 +13,16 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, Iterator, List, Optional
+from typing import Callable, Dict, Iterator, Optional
 
 import jwt
 import requests
-import yaml
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
 
 from devtools.tcp_proxy import TcpProxy
 from tickets.db import migrate
@@ -106,20 +108,13 @@ class ActionServer:
 class RasaStack:
     rasa_url: str
     action_url: str  # the action server itself (not through the proxy)
-    database_url: str
+    database_url: str  # the database itself, for tests reading what the servers wrote
     logs: Path
     rasa_pid: int
     actions: ActionServer
     action_proxy: TcpProxy  # what Rasa talks to; tests may refuse or black-hole it
     env: dict
-
-    def webhook(self, sender: str, message: str, session: Optional[requests.Session] = None) -> List[dict]:
-        """The REST channel: only on a stack started with rest=True (production has none)."""
-        response = (session or requests).post(
-            f"{self.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": message}, timeout=60
-        )
-        response.raise_for_status()
-        return response.json()
+    database_proxy: Optional[TcpProxy] = None  # PostgreSQL: what both servers talk to
 
     def parse(self, text: str, session: Optional[requests.Session] = None) -> dict:
         response = (session or requests).post(
@@ -136,31 +131,44 @@ class RasaStack:
         return response.json()
 
 
-def _credentials(workdir: Path, rest: bool) -> Path:
-    shipped = PROJECT / "credentials.yml"
-    if not rest:
-        return shipped
-    channels = yaml.safe_load(shipped.read_text(encoding="utf-8")) or {}
-    extended = workdir / "credentials.yml"
-    extended.write_text(yaml.safe_dump({**channels, "rest": None}))
-    return extended
+@contextmanager
+def fresh_postgres_database(server_url: str) -> Iterator[str]:
+    """A new, empty database on the PostgreSQL server of `server_url`, dropped afterwards."""
+    name = f"zx_stack_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT", future=True)
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f"CREATE DATABASE {name}")
+    try:
+        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.dispose()
+
+
+def _through(proxy_port: int, url: str) -> str:
+    return make_url(url).set(host="127.0.0.1", port=proxy_port).render_as_string(hide_password=False)
 
 
 @contextmanager
-def running_stack(workdir: Path, *, database_url: Optional[str] = None, rest: bool = False) -> Iterator[RasaStack]:
-    """Both servers on free ports over `database_url` (a fresh SQLite file by default), migrated.
-
-    `rest` adds Rasa's REST channel to the shipped channels (benchmarks of NLU-level throughput;
-    the product serves the web chat only).
-    """
+def running_stack(workdir: Path, *, database_url: Optional[str] = None, **settings: str) -> Iterator[RasaStack]:
+    """Both servers on free ports over `database_url` (a fresh SQLite file by default), migrated,
+    with the shipped channels (the web chat only); `settings` are more environment variables."""
     if not MODEL.exists():
         raise FileNotFoundError(f"no trained model at {MODEL}: run `make train` (make test does it)")
+    workdir.mkdir(parents=True, exist_ok=True)
     action_port, proxy_port, rasa_port = free_port(), free_port(), free_port()
     database_url = database_url or f"sqlite:///{workdir / 'stack.db'}"
     migrate(database_url)
+    database_proxy, served_url = None, database_url
+    if make_url(database_url).get_backend_name() == "postgresql":
+        # The servers reach PostgreSQL through a proxy, so a test can black-hole the database.
+        real = make_url(database_url)
+        database_proxy = TcpProxy(free_port(), real.host or "127.0.0.1", real.port or 5432)
+        served_url = _through(database_proxy.listen_port, database_url)
     origins = f"http://127.0.0.1:{rasa_port},http://localhost:{rasa_port}"
     env = rasa_env(
-        DATABASE_URL=database_url,
+        DATABASE_URL=served_url,
         ZX_SITE_ORIGINS=origins,
         ZX_SECRET_KEY=WEB_SECRET,
         RASA_JWT_SECRET=JWT_SECRET,
@@ -168,7 +176,11 @@ def running_stack(workdir: Path, *, database_url: Optional[str] = None, rest: bo
         ZX_ACTION_URL=f"http://127.0.0.1:{proxy_port}/webhook",
         ZX_INTERFACE="127.0.0.1",
         ZX_PORT=str(rasa_port),
-        ZX_CREDENTIALS=str(_credentials(workdir, rest)),
+        ZX_CREDENTIALS=str(PROJECT / "credentials.yml"),
+        # Clients reach the stack directly; tests pose as nginx to give each simulated person an
+        # address of their own (devtools.clients.new_address).
+        ZX_TRUSTED_PROXIES="127.0.0.1",
+        **settings,
     )
     proxy = TcpProxy(proxy_port, "127.0.0.1", action_port)
     rasa_log = workdir / "rasa.log"
@@ -198,8 +210,11 @@ def running_stack(workdir: Path, *, database_url: Optional[str] = None, rest: bo
             actions,
             proxy,
             env,
+            database_proxy,
         )
     finally:
         stop(rasa)
         actions.stop()
         proxy.close()
+        if database_proxy is not None:
+            database_proxy.close()

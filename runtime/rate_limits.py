@@ -19,6 +19,7 @@ from limits import RateLimitItem, parse
 from limits.storage import Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
+from runtime.metrics import RATE_LIMITED
 from tickets.calls import BlockingCalls
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,10 @@ class RateLimits:
 
     async def hit(self, name: str, *keys: str) -> bool:
         """Count one event under `name` for `keys`; False when the limit is already reached."""
-        return await self._ask(self._limiter.hit, name, keys)
+        allowed = await self._ask(self._limiter.hit, name, keys)
+        if not allowed:
+            RATE_LIMITED.labels(name).inc()
+        return allowed
 
     async def allows(self, name: str, *keys: str) -> bool:
         """Whether one more event would be allowed, without counting it."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Iterator, List, Optional
 
@@ -11,7 +12,7 @@ import pytest
 import yaml
 from sqlalchemy.engine import Engine
 
-from devtools.stack import MODEL, PROJECT, RasaStack, running_stack
+from devtools.stack import MODEL, PROJECT, RasaStack, fresh_postgres_database, running_stack
 from tickets.db import make_engine, migrate
 
 PG_SKIP_REASON = "TEST_DATABASE_URL not set: PostgreSQL tests run on CI"
@@ -54,9 +55,12 @@ def database(request, tmp_path) -> Iterator[Database]:
 def rasa_stack(tmp_path_factory) -> Iterator[RasaStack]:
     if not MODEL.exists():
         pytest.fail(f"no trained model at {MODEL}: run `make train` (make test does it)")
-    # What ships: the web chat channel only (credentials.yml), endpoints.yml from the environment.
-    with running_stack(tmp_path_factory.mktemp("stack")) as stack:
-        yield stack
+    # What ships: the web chat channel only (credentials.yml), endpoints.yml from the environment,
+    # and on CI the production database, PostgreSQL (a fresh database on the test server).
+    server = os.environ.get("TEST_DATABASE_URL")
+    with ExitStack() as context:
+        url = context.enter_context(fresh_postgres_database(server)) if server else None
+        yield context.enter_context(running_stack(tmp_path_factory.mktemp("stack"), database_url=url))
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,7 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, TypeVar
 
+from runtime.metrics import STORE_TIMEOUTS
 from tickets.errors import StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ class BlockingCalls:
         try:
             return await asyncio.wait_for(work, self.timeout)
         except asyncio.TimeoutError:
+            STORE_TIMEOUTS.labels(self.name).inc()
             log.warning("%s call %s timed out after %.1fs", self.name, getattr(fn, "__name__", "?"), self.timeout)
             raise StoreUnavailable("工单系统响应超时，请稍后再试") from None
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-from typing import Callable, List, Optional, Sequence
+from typing import Callable, List, Optional, Sequence, Type
 
 import shapes
 from shapes.masking import redact
@@ -17,8 +17,8 @@ from tickets.db import database_url, migrate
 from tickets.errors import TicketError, TicketNotFound
 from tickets.numbering import SHANGHAI
 from tickets.office import BackOffice
-from tickets.statuses import Actor, Status
-from tickets.views import HistoryEntry, TicketView
+from tickets.statuses import Actor, AgentRole, HandoffStatus, LabelledEnum, Status
+from tickets.views import HandoffCase, HistoryEntry, TicketView
 
 EXIT_ERROR = 2
 
@@ -27,11 +27,16 @@ def _local(moment) -> str:
     return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _status_arg(text: str) -> Status:
-    try:
-        return Status.parse(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
+def _enum_arg(enum: Type[LabelledEnum]) -> Callable[[str], LabelledEnum]:
+    """An argparse type accepting the stored value or the Chinese label of `enum`'s members."""
+
+    def parse(text: str) -> LabelledEnum:
+        try:
+            return enum.parse(text)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    return parse
 
 
 def _ticket_line(ticket: TicketView) -> str:
@@ -93,6 +98,35 @@ def _cmd_move(args: argparse.Namespace) -> List[str]:
     return [f"工单 {ticket.ticket_no} 已改为「{ticket.status_label}」"]
 
 
+def _case_line(case: HandoffCase) -> str:
+    return "  ".join(
+        [
+            case.case_no,
+            case.status.label,
+            case.reason.label,
+            f"客服 {case.assignee or '-'}",
+            f"手机 {case.masked_phone or '-'}",
+            f"转人工于 {_local(case.created_at)}",
+        ]
+    )
+
+
+def _cmd_cases(args: argparse.Namespace) -> List[str]:
+    cases = _office(args).queue.list_cases(status=args.status, limit=args.limit)
+    return [_case_line(c) for c in cases] or ["没有符合条件的会话"]
+
+
+def _cmd_close_cases(args: argparse.Namespace) -> List[str]:
+    queue = _office(args).queue
+    numbers = [c.case_no for c in queue.waiting_cases()] if args.all_waiting else args.case_nos
+    closed = queue.close_waiting(numbers, actor_kind=Actor.STAFF, actor_name=args.staff, note=args.note)
+    skipped = sorted({n.upper() for n in numbers} - {c.case_no for c in closed})
+    lines = [f"已关闭 {len(closed)} 个等待中的会话"]
+    if skipped:
+        lines.append(f"未关闭（不存在或不在等待中）：{'、'.join(skipped)}")
+    return lines
+
+
 def _new_password(args: argparse.Namespace) -> str:
     """From stdin with --password-stdin (scripts), else asked twice without echo."""
     if args.password_stdin:
@@ -104,8 +138,9 @@ def _new_password(args: argparse.Namespace) -> str:
 
 
 def _cmd_agent_add(args: argparse.Namespace) -> List[str]:
-    agent = _office(args).agents.create_agent(args.username, args.name, _new_password(args))
-    return [f"客服 {agent.username}（{agent.display_name}）已创建，可登录 /console"]
+    agent = _office(args).agents.create_agent(args.username, args.name, _new_password(args), role=args.role)
+    where = "/console 与 /console/insights" if agent.is_lead else "/console"
+    return [f"{agent.role.label} {agent.username}（{agent.display_name}）已创建，可登录 {where}"]
 
 
 def _cmd_agent_password(args: argparse.Namespace) -> List[str]:
@@ -120,7 +155,8 @@ def _cmd_agent_disable(args: argparse.Namespace) -> List[str]:
 
 def _cmd_agents(args: argparse.Namespace) -> List[str]:
     agents = _office(args).agents.list_agents()
-    return [f"{a.username}\t{a.display_name}\t{'在用' if a.active else '已停用'}" for a in agents] or ["还没有客服账号"]
+    lines = [f"{a.username}\t{a.display_name}\t{a.role.label}\t{'在用' if a.active else '已停用'}" for a in agents]
+    return lines or ["还没有客服账号"]
 
 
 def _office(args: argparse.Namespace) -> BackOffice:
@@ -136,7 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("migrate", help="建立或升级数据库结构").set_defaults(run=_cmd_migrate)
 
     listing = commands.add_parser("list", help="列出工单（最新在前）")
-    listing.add_argument("--status", type=_status_arg, help=f"按状态筛选：{statuses}")
+    listing.add_argument("--status", type=_enum_arg(Status), help=f"按状态筛选：{statuses}")
     listing.add_argument("--terminal", help="按终端序列号筛选")
     listing.add_argument("--limit", type=int, default=50, help="最多显示条数（默认 50）")
     listing.set_defaults(run=_cmd_list)
@@ -147,7 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     move = commands.add_parser("move", help="变更工单状态（记录为工作人员操作）")
     move.add_argument("ticket_no", help="工单号")
-    move.add_argument("status", type=_status_arg, help=f"目标状态：{statuses}")
+    move.add_argument("status", type=_enum_arg(Status), help=f"目标状态：{statuses}")
     move.add_argument("--staff", required=True, help="操作人姓名")
     move.add_argument("--note", help="备注")
     move.set_defaults(run=_cmd_move)
@@ -156,6 +192,8 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("username", help="登录名：小写字母开头，字母、数字或 _ . -")
     add.add_argument("--name", required=True, help="显示名，如 张三")
     add.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码（脚本用）")
+    roles = "、".join(f"{r.value}（{r.label}）" for r in AgentRole)
+    add.add_argument("--role", type=_enum_arg(AgentRole), default=AgentRole.AGENT, help=f"角色：{roles}，默认 agent")
     add.set_defaults(run=_cmd_agent_add)
 
     password = commands.add_parser("agent-password", help="重设客服密码（其登录随即失效）")
@@ -168,6 +206,19 @@ def build_parser() -> argparse.ArgumentParser:
     disable.set_defaults(run=_cmd_agent_disable)
 
     commands.add_parser("agents", help="列出客服账号").set_defaults(run=_cmd_agents)
+
+    case_statuses = "、".join(f"{s.value}（{s.label}）" for s in HandoffStatus)
+    cases = commands.add_parser("cases", help="列出转人工会话（最早在前）")
+    cases.add_argument("--status", type=_enum_arg(HandoffStatus), help=f"按状态筛选：{case_statuses}")
+    cases.add_argument("--limit", type=int, default=200, help="最多显示条数（默认 200）")
+    cases.set_defaults(run=_cmd_cases)
+
+    close = commands.add_parser("close-cases", help="关闭等待中的转人工会话（如骚扰、重复请求）")
+    close.add_argument("case_nos", nargs="*", help="会话编号，如 RG202611270001")
+    close.add_argument("--all-waiting", action="store_true", help="关闭所有等待中的会话")
+    close.add_argument("--staff", required=True, help="操作人姓名")
+    close.add_argument("--note", help="备注，如“骚扰请求”")
+    close.set_defaults(run=_cmd_close_cases)
     return parser
 
 

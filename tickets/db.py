@@ -14,10 +14,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, Optional
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 from runtime import VAR
 from tickets.errors import StoreUnavailable
@@ -31,6 +32,7 @@ CONNECT_TIMEOUT_S = 3
 STATEMENT_TIMEOUT_MS = 5000
 TCP_USER_TIMEOUT_MS = 8000
 SQLITE_BUSY_TIMEOUT_MS = 5000
+SQLITE_POOL_SIZE = 16  # at least the threads that call the database at once (tracker store, office)
 
 # Execution option read by the SQLite "begin" hook; see write_engine().
 _SQLITE_BEGIN = "tickets_sqlite_begin"
@@ -79,6 +81,15 @@ def make_engine(url: Optional[str] = None, *, schema: Optional[str] = None) -> E
     elif backend == "sqlite":
         if schema:
             raise ValueError("schema is only supported on PostgreSQL")
+        if url_obj.database not in (None, "", ":memory:"):
+            # Keep connections (SQLAlchemy 1.4 opens a new one per checkout for a file, and its
+            # PRAGMAs cost more than most queries: the bench's profile showed it).
+            options.update(
+                poolclass=QueuePool,
+                pool_size=SQLITE_POOL_SIZE,
+                max_overflow=SQLITE_POOL_SIZE,
+                connect_args={"check_same_thread": False},
+            )
     else:
         raise ValueError(f"unsupported database: {backend}")
 
@@ -150,6 +161,12 @@ class Database:
             # The type name only: driver messages can quote SQL and connection details.
             log.warning("ticket database unavailable (%s)", type(error).__name__)
             raise StoreUnavailable("工单系统暂时无法访问，请稍后再试") from error
+
+    def ping(self) -> bool:
+        """True if the database answers a trivial query (StoreUnavailable otherwise)."""
+        with self.transaction(write=False) as session:
+            session.execute(text("SELECT 1"))
+        return True
 
     def dispose(self) -> None:
         self.engine.dispose()

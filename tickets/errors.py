@@ -108,3 +108,13 @@ class CaseNotActive(TicketError):
     def __init__(self, case_no: str, status: HandoffStatus) -> None:
         super().__init__(f"会话 {case_no} 当前为「{status.label}」，无法执行此操作")
         self.case_no, self.status = case_no, status
+
+
+class CallbackNotRequested(TicketError):
+    """Marking a call back as made on a case whose merchant asked for none."""
+
+    http_status = 409
+
+    def __init__(self, case_no: str) -> None:
+        super().__init__(f"会话 {case_no} 的商户没有申请回电")
+        self.case_no = case_no

@@ -10,16 +10,24 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import Any, List, Optional, Union
+from datetime import datetime
+from typing import Any, List, Optional, Tuple, Union
 
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import func, or_, select, update
 
 import shapes
-from shapes import bounded_text
+from shapes import InvalidValue, bounded_text
 from tickets import models as m
 from tickets.db import Database
-from tickets.errors import CaseAlreadyClaimed, CaseNotActive, NotCaseAssignee, StoreUnavailable, TicketNotFound
+from tickets.errors import (
+    CallbackNotRequested,
+    CaseAlreadyClaimed,
+    CaseNotActive,
+    NotCaseAssignee,
+    StoreUnavailable,
+    TicketNotFound,
+)
 from tickets.numbering import next_number
 from tickets.statuses import ACTIVE_HANDOFF_STATUSES, Actor, HandoffReason, HandoffStatus, can_move_case
 from tickets.store import history_entries, member
@@ -29,6 +37,7 @@ log = logging.getLogger(__name__)
 
 _ACTIVE = [s.value for s in ACTIVE_HANDOFF_STATUSES]
 MAX_QUEUE_LIMIT = 200
+MAX_BULK_CLOSE = 100
 _OPEN_ATTEMPTS = 3
 SYSTEM_ACTOR = "系统"
 
@@ -45,6 +54,7 @@ def case_view(row: m.Case) -> HandoffCase:
         callback_requested=bool(row.callback_requested),
         created_at=row.created_at,
         updated_at=row.updated_at,
+        callback_done_at=row.callback_done_at,
     )
 
 
@@ -188,6 +198,25 @@ class HandoffQueue:
             raise CaseNotActive(case.case_no, case.status)
         return case
 
+    def read_case(self, case_no: str, agent: str) -> HandoffCase:
+        """The case for reading its transcript (same rule as case_for_agent), the read recorded."""
+        case = self.case_for_agent(case_no, agent)
+        with self.db.transaction(write=True) as session:
+            case_id = session.execute(select(m.Case.id).where(m.Case.ticket_no == case.case_no)).scalar_one()
+            session.add(m.CaseRead(case_id=case_id, agent=agent, at=self.db.clock()))
+        return case
+
+    def reads_of(self, case_no: str) -> List[Tuple[str, datetime]]:
+        """Who opened the case's transcript and when, oldest first."""
+        with self.db.transaction(write=False) as session:
+            rows = session.execute(
+                select(m.CaseRead.agent, m.CaseRead.at)
+                .join(m.Case, m.Case.id == m.CaseRead.case_id)
+                .where(m.Case.ticket_no == shapes.CASE_NO.checked(case_no))
+                .order_by(m.CaseRead.at, m.CaseRead.id)
+            ).all()
+        return [(agent, at) for agent, at in rows]
+
     def check_may_move_ticket(self, ticket_no: str, agent: str) -> None:
         """An agent moves only tickets linked to a case they have claimed (NotCaseAssignee otherwise)."""
         ticket_no = shapes.TICKET_NO.checked(ticket_no)
@@ -235,14 +264,40 @@ class HandoffQueue:
             )
             return case_view(row)
 
+    def note_reply(self, case_no: str, agent: str) -> HandoffCase:
+        """The assignee is about to reply: the case, with the time of its first reply kept for
+        the insights. Raises like case_for_agent(must_be_claimed=True)."""
+        case = self.case_for_agent(case_no, agent, must_be_claimed=True)
+        with self.db.transaction(write=True) as session:
+            session.execute(
+                update(m.Case)
+                .where(m.Case.ticket_no == case.case_no, m.Case.first_reply_at.is_(None))
+                .values(first_reply_at=self.db.clock())
+                .execution_options(synchronize_session=False)
+            )
+        return case
+
+    def mark_callback_done(self, case_no: str, agent: str) -> HandoffCase:
+        """The merchant asked to be called back and `agent` called: recorded once, by an agent who
+        may work on the case. Raises CallbackNotRequested when no call back was asked for."""
+        case = self.case_for_agent(case_no, agent)
+        if not case.callback_requested:
+            raise CallbackNotRequested(case.case_no)
+        with self.db.transaction(write=True) as session:
+            row = session.execute(select(m.Case).where(m.Case.ticket_no == case.case_no)).scalar_one()
+            if row.callback_done_at is None:
+                now = self.db.clock()
+                row.callback_done_at = now
+                status = HandoffStatus(row.status)
+                session.add(m.history_row(row, status, status, Actor.AGENT, agent, now, "已回电"))
+            return case_view(row)
+
     def end_handoff(
         self, case_no: str, to_status: Union[HandoffStatus, str], *, agent: str, note: Optional[str] = None
     ) -> HandoffCase:
-        """The conversation goes back to the bot (RETURNED) or the case is closed (CLOSED).
-
-        A claimed case is ended by its assignee only; a waiting one may be closed by any agent
-        (spam, a merchant who left). Raises TicketNotFound, NotCaseAssignee or CaseNotActive.
-        """
+        """The assignee gives the conversation back to the bot (RETURNED) or closes the case (CLOSED).
+        Waiting cases are closed with close_waiting. Raises TicketNotFound, NotCaseAssignee or
+        CaseNotActive."""
         case_no = shapes.CASE_NO.checked(case_no)
         target = member(HandoffStatus, to_status, "会话状态")
         if target not in (HandoffStatus.RETURNED, HandoffStatus.CLOSED):
@@ -254,14 +309,50 @@ class HandoffQueue:
             if row is None:
                 raise TicketNotFound(case_no)
             current = HandoffStatus(row.status)
-            if current is HandoffStatus.CLAIMED and row.assignee != agent:
+            if current is not HandoffStatus.CLAIMED:
+                raise CaseNotActive(case_no, current)
+            if row.assignee != agent:
                 raise NotCaseAssignee(case_no)
             _refuse_unless(case_no, current, target)
             row.status, row.updated_at = target.value, self.db.clock()
-            if current is HandoffStatus.QUEUED:
-                row.assignee = agent  # who closed it, for the record
             session.add(m.history_row(row, current, target, Actor.AGENT, agent, row.updated_at, note))
             return case_view(row)
+
+    def close_waiting(
+        self, case_nos: List[str], *, actor_kind: Actor, actor_name: str, note: Optional[str] = None
+    ) -> List[HandoffCase]:
+        """Close waiting cases in bulk (spam, merchants who left): only QUEUED ones — a claimed case
+        is its agent's to end. Returns the cases closed; others are left as they are."""
+        if len(case_nos) > MAX_BULK_CLOSE:
+            raise InvalidValue(f"一次最多关闭 {MAX_BULK_CLOSE} 个会话")
+        numbers = {shapes.CASE_NO.checked(no) for no in case_nos}
+        actor_name = bounded_text(actor_name, m.ACTOR_NAME_LEN, "操作人", required=True)
+        with self.db.transaction(write=True) as session:
+            rows = (
+                session.execute(
+                    select(m.Case)
+                    .where(m.Case.ticket_no.in_(numbers), m.Case.status == HandoffStatus.QUEUED.value)
+                    .order_by(m.Case.created_at, m.Case.id)
+                    .with_for_update()
+                )
+                .scalars()
+                .all()
+            )
+            now = self.db.clock()
+            for row in rows:
+                _refuse_unless(row.ticket_no, HandoffStatus.QUEUED, HandoffStatus.CLOSED)
+                row.status, row.updated_at = HandoffStatus.CLOSED.value, now
+                session.add(
+                    m.history_row(row, HandoffStatus.QUEUED, HandoffStatus.CLOSED, actor_kind, actor_name, now, note)
+                )
+            return [case_view(row) for row in rows]
+
+    def list_cases(
+        self, status: Union[HandoffStatus, str, None] = None, limit: int = MAX_QUEUE_LIMIT
+    ) -> List[HandoffCase]:
+        """Cases, oldest first (staff CLI)."""
+        where = [] if status is None else [m.Case.status == member(HandoffStatus, status, "会话状态").value]
+        return self._cases(*where, limit=limit)
 
     def requeue_cases_of(self, agent: str) -> List[HandoffCase]:
         """Put an agent's claimed cases back in the queue (their account is being disabled)."""

@@ -9,7 +9,9 @@ from typing import Any, Optional
 from sqlalchemy import (
     Boolean,
     Column,
+    Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -54,6 +56,10 @@ USERNAME_LEN = 32
 DISPLAY_NAME_LEN = 32
 PASSWORD_HASH_LEN = 255
 TOKEN_HASH_LEN = 64
+ROLE_LEN = 16
+OUTCOME_LEN = 16
+LABEL_LEN = 64
+FACT_TEXT_LEN = 200
 
 
 class UTCDateTime(TypeDecorator):
@@ -127,6 +133,8 @@ class Ticket(Base):
     assignee = Column(String(USERNAME_LEN))
     linked_ticket_no = Column(String(TICKET_NO_LEN))
     callback_requested = Column(Boolean, nullable=False, default=False, server_default=false())
+    first_reply_at = Column(UTCDateTime)  # the assignee's first message to the merchant
+    callback_done_at = Column(UTCDateTime)  # the agent marked the call back as made
 
     __table_args__ = (
         # The race-free guard against two open applications for one terminal.
@@ -147,6 +155,7 @@ class Ticket(Base):
         ),
         Index("ix_tickets_terminal_sn", "terminal_sn"),
         Index("ix_tickets_status_created_at", "status", "created_at"),
+        Index("ix_tickets_kind_created_at", "kind", "created_at"),
     )
     __mapper_args__ = {"polymorphic_on": kind}
 
@@ -201,6 +210,7 @@ class Agent(Base):
     last_seen_at = Column(UTCDateTime)  # the console's heartbeat: who counts as online
     failed_logins = Column(Integer, nullable=False, default=0, server_default="0")
     login_locked_until = Column(UTCDateTime)
+    role = Column(String(ROLE_LEN), nullable=False, default="agent", server_default="agent")  # agent | lead
 
 
 class AgentSession(Base):
@@ -212,6 +222,42 @@ class AgentSession(Base):
     agent_id = Column(Integer, ForeignKey("agents.id", ondelete="CASCADE"), nullable=False, index=True)
     created_at = Column(UTCDateTime, nullable=False)
     expires_at = Column(UTCDateTime, nullable=False)
+
+
+class CaseRead(Base):
+    """Every time an agent opens a case's transcript (append-only, like ticket_history)."""
+
+    __tablename__ = "case_reads"
+
+    id = Column(Integer, primary_key=True)
+    case_id = Column(Integer, ForeignKey("tickets.id", ondelete="RESTRICT"), nullable=False, index=True)
+    agent = Column(String(USERNAME_LEN), nullable=False)
+    at = Column(UTCDateTime, nullable=False)
+
+
+class TurnFact(Base):
+    """One merchant message and what became of it — written with the turn's events by the tracker
+    store (web/tracker_store.py), read by the insights. The text is masked and cut short."""
+
+    __tablename__ = "turn_facts"
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(CONVERSATION_ID_LEN), nullable=False, index=True)
+    at = Column(UTCDateTime, nullable=False)
+    day = Column(Date, nullable=False)  # the Shanghai day of `at`: periods and per-day figures
+    opens_conversation = Column(Boolean, nullable=False, default=False)  # the session's first message
+    outcome = Column(String(OUTCOME_LEN), nullable=False)
+    intent = Column(String(LABEL_LEN))
+    topic = Column(String(LABEL_LEN))
+    confidence = Column(Float)
+    text = Column(String(FACT_TEXT_LEN))
+
+    # Every figure filters on days; these let PostgreSQL answer from the index alone.
+    __table_args__ = (
+        Index("ix_turn_facts_day_outcome_topic", "day", "outcome", "topic"),
+        Index("ix_turn_facts_opens_day", "opens_conversation", "day"),
+        Index("ix_turn_facts_outcome_at", "outcome", "at"),
+    )
 
 
 def history_row(

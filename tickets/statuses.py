@@ -96,6 +96,11 @@ class HandoffStatus(LabelledEnum):
     CLOSED = ("closed", "已结束")
 
 
+class AgentRole(LabelledEnum):
+    AGENT = ("agent", "客服")
+    LEAD = ("lead", "客服组长")  # also sees the insights (/console/insights)
+
+
 class HandoffReason(LabelledEnum):
     REQUESTED = ("requested", "商户要求转人工")
     COMPLAINT = ("complaint", "商户投诉")

@@ -37,7 +37,10 @@ log = logging.getLogger(__name__)
 MAX_LIST_LIMIT = 500
 BOT_NAME = m.BOT_NAME
 _OPEN_ATTEMPTS = 3
-MAX_FAILED_PROOFS = 5  # wrong phone-last-4 guesses in a row before a ticket's proofs are locked
+# Wrong phones in a row before a ticket's proofs are locked for everyone. High on purpose: a stranger
+# is stopped long before by the per-client limits (runtime/rate_limits.py), so one person cannot lock
+# an owner out; this cap is for many addresses guessing at one ticket.
+MAX_FAILED_PROOFS = 20
 PROOF_LOCKOUT = timedelta(minutes=30)
 _PRINTABLE_KEY = shapes.Shape("idempotency_key", "请求标识", r"[\x21-\x7e]{1,128}")
 
@@ -268,21 +271,21 @@ class TicketStore:
         with self.db.transaction(write=False) as session:
             return [ticket_view(row) for row in session.execute(query.limit(limit)).scalars()]
 
-    def owns(self, ticket_no: str, phone_last4: str) -> bool:
-        """Whether `phone_last4` are the last 4 digits of the ticket's phone.
+    def owns(self, ticket_no: str, phone: str) -> bool:
+        """Whether `phone` is the phone the ticket was applied with: the merchant's proof.
 
-        Unknown tickets answer False just like a wrong guess, and the comparison is constant
-        time, so neither timing nor the answer tells which tickets exist.
+        The whole number is asked for, not its last 4 digits: masked phones (138****5678) show
+        exactly those. Unknown tickets answer False just like a wrong guess, and the comparison is
+        constant time, so neither timing nor the answer tells which tickets exist.
 
-        Ticket numbers are sequential and only 10,000 answers are possible, so each ticket has a
-        lockout kept in its row: MAX_FAILED_PROOFS wrong guesses in a row refuse every proof,
+        Each ticket has a lockout kept in its row: MAX_FAILED_PROOFS wrong guesses in a row refuse every proof,
         right or wrong, for PROOF_LOCKOUT. That makes this a write (one transaction, the row
         locked), so the count holds across conversations, processes and restarts and concurrent
         guesses cannot lose an increment. A right answer resets the count. Unknown tickets write
         nothing; no history row is written (history is the ticket's lifecycle).
         """
         ticket_no = shapes.TICKET_NO.checked(ticket_no)
-        guess = shapes.PHONE_LAST4.checked(phone_last4).encode()
+        guess = shapes.PHONE.checked(phone).encode()
         with self.db.transaction(write=True) as session:
             # FOR UPDATE: concurrent guesses queue here, each seeing the count the last one left.
             # (SQLite ignores it; BEGIN IMMEDIATE already serialises writers there.)
@@ -290,14 +293,13 @@ class TicketStore:
                 select(m.Deregistration).where(m.Deregistration.ticket_no == ticket_no).with_for_update()
             ).scalar_one_or_none()
             if row is None:
-                hmac.compare_digest(guess, b"----")  # same work as a real comparison
+                hmac.compare_digest(guess, b"-" * len(guess))  # same work as a real comparison
                 return False
             now = self.db.clock()
             if row.proofs_locked_until is not None and row.proofs_locked_until > now:
                 return False  # locked: not even compared
-            phone = row.phone
-            expected = phone[-4:] if phone and len(phone) >= 4 else "----"  # never matches digits
-            if hmac.compare_digest(guess, expected.encode()):
+            expected = (row.phone or "-").encode()  # "-" never matches a phone
+            if hmac.compare_digest(guess, expected):
                 row.failed_proofs = 0
                 row.proofs_locked_until = None  # any lock left here has expired
                 return True

@@ -12,6 +12,7 @@ from tickets.statuses import (
     ACTIVE_HANDOFF_STATUSES,
     OPEN_STATUSES,
     Actor,
+    AgentRole,
     HandoffReason,
     HandoffStatus,
     LabelledEnum,
@@ -85,6 +86,7 @@ class HandoffCase:
     callback_requested: bool
     created_at: datetime
     updated_at: datetime
+    callback_done_at: Optional[datetime] = None
 
     @property
     def is_active(self) -> bool:
@@ -112,3 +114,8 @@ class AgentView:
     username: str
     display_name: str
     active: bool
+    role: AgentRole = AgentRole.AGENT
+
+    @property
+    def is_lead(self) -> bool:
+        return self.role is AgentRole.LEAD

@@ -16,6 +16,7 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from runtime.rate_limits import client_key, rate_limits
 from shapes import InvalidValue
 from tickets.agents import SESSION_TTL
 from tickets.errors import StoreUnavailable, TicketError
@@ -24,11 +25,14 @@ from tickets.views import AgentView, HandoffCase, HistoryEntry, TicketView
 from web import conversation_log
 from web.desk import AGENTS_ROOM, CONSOLE_NAMESPACE, SupportDesk, iso
 from web.http_util import enter_room, json_reply
-from web.identity import AGENT_COOKIE, AGENT_SAMESITE, cookies_from_environ, set_cookie
+from web.identity import AGENT_COOKIE, AGENT_SAMESITE, client_address, cookies_from_environ, set_cookie
 
 log = logging.getLogger(__name__)
 
 MAX_REPLY_LEN = 1000
+QUEUE_PAGE = 50  # waiting cases per page: a flood of requests never hides the rest
+TOO_MANY_LOGINS = "登录尝试过于频繁，请稍后再试。"
+ACCOUNT_LOCKED_HERE = "该账号在此设备上的登录失败次数过多，请15分钟后再试，或联系管理员重设密码。"
 RETURNED_NOTICE = "人工客服已结束服务，接下来由注销助手继续为您解答。如需人工帮助，请输入“转人工”。"
 CLOSED_NOTICE = "本次人工服务已结束，感谢您的耐心等待。如还有问题，可以继续问注销助手。"
 
@@ -44,14 +48,19 @@ def _error(status: int, text: Text) -> HTTPResponse:
     return json_reply({"error": text}, status)
 
 
-@api.exception(TicketError)
-async def store_refused(request: Request, error: TicketError) -> HTTPResponse:
-    return _error(error.http_status, str(error))
+def answer_errors_in_chinese(blueprint: Blueprint) -> None:
+    """The stores' refusals and invalid values become their HTTP status with the Chinese reason."""
+
+    @blueprint.exception(TicketError)
+    async def store_refused(request: Request, error: TicketError) -> HTTPResponse:
+        return _error(error.http_status, str(error))
+
+    @blueprint.exception(InvalidValue)
+    async def invalid_value(request: Request, error: InvalidValue) -> HTTPResponse:
+        return _error(400, str(error))
 
 
-@api.exception(InvalidValue)
-async def invalid_value(request: Request, error: InvalidValue) -> HTTPResponse:
-    return _error(400, str(error))
+answer_errors_in_chinese(api)
 
 
 # -- JSON shapes --------------------------------------------------------------------------------
@@ -68,6 +77,7 @@ def case_json(case: HandoffCase, names: Dict[Text, Text], last_message: Optional
         "assignee": case.assignee,
         "assignee_name": names.get(case.assignee) if case.assignee else None,
         "callback_requested": case.callback_requested,
+        "callback_done": case.callback_done_at is not None,
         "masked_phone": case.masked_phone,
         "linked_ticket_no": case.linked_ticket_no,
         "last_message": last_message,
@@ -164,11 +174,21 @@ async def login(request: Request) -> HTTPResponse:
     username, password = data.get("username"), data.get("password")
     if not isinstance(username, str) or not isinstance(password, str) or not username or not password:
         return _error(400, "请输入用户名和密码")
+    # Counted per address, and failures per account and address: a stranger's guesses stop
+    # there, and never lock the agent out of their own account elsewhere.
+    client = client_key(desk.settings.secret, client_address(request, desk.settings.trusted_proxies))
+    account = username.strip().lower()[:64]
+    limits = rate_limits()
+    if not await limits.hit("logins_per_client", client):
+        return _error(429, TOO_MANY_LOGINS)
+    if not await limits.allows("login_failures_per_account_and_client", account, client):
+        return _error(429, ACCOUNT_LOCKED_HERE)
     found = await desk.office.hashing.run(desk.office.agents.login, username, password)
     if found is None:
+        await limits.hit("login_failures_per_account_and_client", account, client)
         return _error(401, "用户名或密码错误")
     agent, token = found
-    reply = json_reply({"username": agent.username, "display_name": agent.display_name})
+    reply = json_reply(_me_json(agent))
     set_cookie(
         reply,
         AGENT_COOKIE,
@@ -193,14 +213,19 @@ async def logout(request: Request, desk: SupportDesk, agent: AgentView) -> HTTPR
 @api.get("/me")
 @as_agent
 async def me(request: Request, desk: SupportDesk, agent: AgentView) -> HTTPResponse:
-    return json_reply({"username": agent.username, "display_name": agent.display_name})
+    return json_reply(_me_json(agent))
+
+
+def _me_json(agent: AgentView) -> Dict[Text, Any]:
+    return {"username": agent.username, "display_name": agent.display_name, "is_lead": agent.is_lead}
 
 
 @api.get("/queue")
 @as_agent
 async def queue(request: Request, desk: SupportDesk, agent: AgentView) -> HTTPResponse:
     office = desk.office
-    waiting = await office.run(office.queue.waiting_cases)
+    page = _page_number(request)
+    waiting = await office.run(office.queue.waiting_cases, QUEUE_PAGE, page * QUEUE_PAGE)
     mine = await office.run(office.queue.cases_of, agent.username)
     names = await _names(desk)
 
@@ -211,10 +236,20 @@ async def queue(request: Request, desk: SupportDesk, agent: AgentView) -> HTTPRe
     return json_reply(
         {
             "waiting": [await shaped(c) for c in waiting],
+            "waiting_total": await office.run(office.queue.waiting_count),
+            "page": page,
+            "page_size": QUEUE_PAGE,
             "mine": [await shaped(c) for c in mine],
             "agents_online": await office.run(office.agents.online_count),
         }
     )
+
+
+def _page_number(request: Request) -> int:
+    try:
+        return max(0, min(int(request.args.get("page", "0")), 10_000))
+    except ValueError:
+        return 0
 
 
 @api.post("/cases/<case_no>/claim")
@@ -231,7 +266,7 @@ async def claim(request: Request, desk: SupportDesk, agent: AgentView, case_no: 
 @as_agent
 async def show_case(request: Request, desk: SupportDesk, agent: AgentView, case_no: Text) -> HTTPResponse:
     office = desk.office
-    case = await office.run(office.queue.case_for_agent, case_no, agent.username)
+    case = await office.run(office.queue.read_case, case_no, agent.username)  # the read is audited
     ticket = None
     if case.linked_ticket_no:
         found = await office.run(office.tickets.get, case.linked_ticket_no)
@@ -240,7 +275,7 @@ async def show_case(request: Request, desk: SupportDesk, agent: AgentView, case_
     return json_reply(
         {
             "case": case_json(case, await _names(desk)),
-            "transcript": await conversation_log.transcript(desk.rasa, case.conversation_id),
+            "transcript": await conversation_log.case_transcript(desk.rasa, case),
             "ticket": ticket,
         }
     )
@@ -254,7 +289,7 @@ async def reply(request: Request, desk: SupportDesk, agent: AgentView, case_no: 
         return _error(400, "回复内容不能为空")
     if len(text) > MAX_REPLY_LEN:
         return _error(400, f"回复不能超过 {MAX_REPLY_LEN} 字")
-    case = await desk.office.run(desk.office.queue.case_for_agent, case_no, agent.username, must_be_claimed=True)
+    case = await desk.office.run(desk.office.queue.note_reply, case_no, agent.username)
     text = text.strip()
     await conversation_log.record_agent_message(
         desk.rasa, case.conversation_id, text, agent.username, agent.display_name
@@ -268,14 +303,18 @@ async def _end(desk: SupportDesk, agent: AgentView, case_no: Text, status: Hando
     office = desk.office
     case = await office.run(office.queue.case_for_agent, case_no, agent.username, must_be_claimed=True)
     # Tracker first: if the database write then fails, the case is still the agent's and the
-    # bot stays silent (the database decides); a retry resumes again, harmlessly.
+    # bot stays silent (the database decides); a retry gives back again, harmlessly.
     await conversation_log.give_back_to_bot(desk.rasa, case.conversation_id, notice)
     case = await office.run(office.queue.end_handoff, case.case_no, status, agent=agent.username)
+    await _tell_merchant_it_ended(desk, case, notice)
+    log.info("case %s %s by %s", case.case_no, status.value, agent.username)
+    return json_reply({"case": case_json(case, await _names(desk))})
+
+
+async def _tell_merchant_it_ended(desk: SupportDesk, case: HandoffCase, notice: Text) -> None:
     await desk.say_to_merchant(case.conversation_id, notice)
     await desk.to_merchant(case.conversation_id, "handoff", {"state": "ended"})
     await desk.notify_agents(case.case_no)
-    log.info("case %s %s by %s", case.case_no, status.value, agent.username)
-    return json_reply({"case": case_json(case, await _names(desk))})
 
 
 @api.post("/cases/<case_no>/return")
@@ -288,6 +327,33 @@ async def return_to_bot(request: Request, desk: SupportDesk, agent: AgentView, c
 @as_agent
 async def close(request: Request, desk: SupportDesk, agent: AgentView, case_no: Text) -> HTTPResponse:
     return await _end(desk, agent, case_no, HandoffStatus.CLOSED, CLOSED_NOTICE)
+
+
+@api.post("/cases/<case_no>/callback-done")
+@as_agent
+async def callback_done(request: Request, desk: SupportDesk, agent: AgentView, case_no: Text) -> HTTPResponse:
+    """The agent called the merchant back (the insights count call backs made)."""
+    case = await desk.office.run(desk.office.queue.mark_callback_done, case_no, agent.username)
+    await desk.notify_agents(case.case_no)
+    return json_reply({"case": case_json(case, await _names(desk))})
+
+
+@api.post("/cases/close-waiting")
+@as_agent
+async def close_waiting(request: Request, desk: SupportDesk, agent: AgentView) -> HTTPResponse:
+    """Close many waiting cases at once (spam, merchants who left); claimed cases are left alone."""
+    numbers = _body(request).get("case_nos")
+    if not isinstance(numbers, list) or not numbers or not all(isinstance(n, str) for n in numbers):
+        return _error(400, "请选择要关闭的会话")
+    office = desk.office
+    closed = await office.run(
+        office.queue.close_waiting, numbers, actor_kind=Actor.AGENT, actor_name=agent.username, note="批量关闭"
+    )
+    for case in closed:
+        await conversation_log.give_back_to_bot(desk.rasa, case.conversation_id, CLOSED_NOTICE)
+        await _tell_merchant_it_ended(desk, case, CLOSED_NOTICE)
+    log.info("%d waiting cases closed by %s", len(closed), agent.username)
+    return json_reply({"closed": [c.case_no for c in closed]})
 
 
 @api.post("/tickets/<ticket_no>/move")

@@ -21,7 +21,9 @@ from rasa.shared.core.events import (
 )
 
 from shapes.masking import redact
+from tickets.views import HandoffCase
 from web.desk import iso
+from web.feedback import answered_topic, feedback_buttons
 
 AGENT_KEY = "agent"  # BotUttered metadata of an agent's message: {"agent": {"username", "name"}}
 SYSTEM_KEY = "system"  # BotUttered metadata of a notice from the web channel itself
@@ -100,11 +102,24 @@ def _message(event: Event) -> Optional[Dict[Text, Any]]:
 
 
 async def transcript(agent: Agent, conversation_id: Text) -> List[Dict[Text, Any]]:
-    """Every message of every session, oldest first, with numbers masked."""
+    """Every message of every session, oldest first, with numbers masked (the merchant's own page)."""
     tracker = await agent.tracker_store.retrieve_full_tracker(conversation_id)
     if tracker is None:
         return []
     return [m for m in (_message(e) for e in tracker.events) if m]
+
+
+async def case_transcript(agent: Agent, case: HandoffCase) -> List[Dict[Text, Any]]:
+    """What an agent may read of a case: from the start of the session in which the merchant asked
+    for a person (what led to it) to the end of the case — no earlier visit, nothing said after."""
+    tracker = await agent.tracker_store.retrieve_full_tracker(case.conversation_id)
+    if tracker is None:
+        return []
+    opened, ended = case.created_at.timestamp(), case.ended_at.timestamp() if case.ended_at else None
+    starts = [e.timestamp for e in tracker.events if isinstance(e, SessionStarted) and e.timestamp <= opened]
+    since = max(starts, default=0.0)
+    window = [e for e in tracker.events if e.timestamp >= since and (ended is None or e.timestamp <= ended)]
+    return [m for m in (_message(e) for e in window) if m]
 
 
 async def _latest(agent: Agent, conversation_id: Text, wanted: Callable[[Event], bool]) -> Optional[Event]:
@@ -115,8 +130,17 @@ async def _latest(agent: Agent, conversation_id: Text, wanted: Callable[[Event],
 
 async def last_offered_payloads(agent: Agent, conversation_id: Text) -> Set[Text]:
     """Payloads of the buttons under the bot's latest message with buttons in this session."""
-    offer = await _latest(agent, conversation_id, lambda e: isinstance(e, BotUttered) and bool(e.data.get("buttons")))
-    return {b.get("payload") for b in offer.data["buttons"] if b.get("payload")} if offer else set()
+    offer = await _latest(agent, conversation_id, lambda e: isinstance(e, BotUttered) and bool(_offered(e)))
+    return _offered(offer) if offer else set()
+
+
+def _offered(event: BotUttered) -> Set[Text]:
+    """Its buttons' payloads, and 有帮助 / 没帮助 under a policy answer (added by the channel)."""
+    buttons = list(event.data.get("buttons") or [])
+    topic = answered_topic((event.metadata or {}).get("utter_action"))
+    if topic:
+        buttons += feedback_buttons(topic)
+    return {b.get("payload") for b in buttons if b.get("payload")}
 
 
 async def last_merchant_message(agent: Agent, conversation_id: Text) -> Optional[Text]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import uuid
 from http.cookies import CookieError, SimpleCookie
 from typing import Any, Iterable, Mapping, Optional
@@ -46,17 +47,26 @@ def conversation_of(secret: bytes, cookie_value: Optional[str]) -> Optional[str]
     return conversation_id
 
 
+def _within(address: str, networks: Iterable[str]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in ipaddress.ip_network(network, strict=False) for network in networks)
+
+
 def client_address(request: Any, trusted_proxies: Iterable[str]) -> str:
     """The address of whoever sent `request` (a Sanic request): the peer, or — when the peer is one
-    of our own proxies (nginx) — the nearest address in X-Forwarded-For that is not one of them.
-    A client cannot pose as another address: headers from untrusted peers are ignored."""
-    trusted = set(trusted_proxies)
+    of our own proxies (nginx; addresses or networks like 10.244.0.0/16) — the nearest address in
+    X-Forwarded-For that is not one of them. Headers from any other peer are ignored, so a client
+    cannot pose as another address."""
+    trusted = tuple(trusted_proxies)
     peer = request.ip or "?"
-    if peer not in trusted:
+    if not _within(peer, trusted):
         return peer
     forwarded = [hop.strip() for hop in request.headers.get("x-forwarded-for", "").split(",") if hop.strip()]
     for hop in reversed(forwarded):
-        if hop not in trusted:
+        if not _within(hop, trusted):
             return hop
     return peer
 

@@ -16,6 +16,8 @@ from rasa.utils.common import configure_logging_and_warnings
 from rasa.utils.log_utils import configure_structlog
 
 from runtime import PROJECT_ROOT, secret
+from runtime.logs import mask_all_logs
+from runtime.metrics import serve_metrics
 from web.settings import load_settings
 
 MODEL = PROJECT_ROOT / "models" / "current.tar.gz"
@@ -37,6 +39,8 @@ def configure_logging() -> None:
 
 def main() -> None:
     configure_logging()
+    mask_all_logs()
+    serve_metrics()
     settings = load_settings()
     jwt_secret = secret("RASA_JWT_SECRET", "rasa_jwt.key")
     # endpoints.yml reads these; our own environment is not visible to other users (unlike argv).

@@ -11,7 +11,8 @@ from runtime import PROJECT_ROOT, secret
 DEFAULT_ORIGINS = ("http://localhost:8080", "http://127.0.0.1:8080")
 STATIC_DIR = PROJECT_ROOT / "web" / "static"  # scripts, styles, the widget: served as files
 TEMPLATES_DIR = PROJECT_ROOT / "web" / "templates"  # the two pages: served with security headers
-SOCKET_IO_CLIENT = PROJECT_ROOT / "build" / "web" / "socket.io.min.js"
+VENDOR_DIR = PROJECT_ROOT / "build" / "web"  # npm packages' browser builds, copied by `make setup`
+VENDOR_SCRIPTS = ("socket.io.min.js", "echarts.min.js")
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,11 @@
 """Rasa's SQL tracker store on the project's database (DATABASE_URL, default var/zhuxiao.db), so
 conversations survive restarts and the console reads transcripts from the same place.
 
-Two changes to Rasa's store: the engine is the project's (connect and statement timeouts, SQLite
+Three changes to Rasa's store: the engine is the project's (connect and statement timeouts, SQLite
 busy timeout and WAL, parameters hidden from error messages), and the blocking database work runs
 in a bounded pool with a time limit instead of on the event loop — a slow or unreachable database
-costs one conversation a Chinese notice, not the whole server its answers.
+costs one conversation a Chinese notice, not the whole server its answers. And each turn's
+outcome is written beside its events (web/turn_facts.py) for the insights.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlalchemy.orm import sessionmaker
 
 from tickets.calls import BlockingCalls
 from tickets.db import database_url, make_engine
+from web import turn_facts
 
 log = logging.getLogger(__name__)
 TRACKER_WORKERS = 8  # conversations read or written at once by this process
@@ -69,7 +71,8 @@ class ProjectSQLTrackerStore(SQLTrackerStore):
 
     def _save_events(self, tracker: DialogueStateTracker) -> None:
         with self.session_scope() as session:
-            for event in self._additional_events(session, tracker):
+            new_events = list(self._additional_events(session, tracker))
+            for event in new_events:
                 data = event.as_dict()
                 session.add(
                     self.SQLEvent(
@@ -81,4 +84,7 @@ class ProjectSQLTrackerStore(SQLTrackerStore):
                         data=json.dumps(data),
                     )
                 )
+            # What became of each merchant message, for the insights: with the events, or not at all.
+            events = list(tracker.events)
+            session.add_all(turn_facts.facts(tracker.sender_id, events, len(events) - len(new_events)))
             session.commit()

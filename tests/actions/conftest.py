@@ -11,6 +11,7 @@ import yaml
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from runtime.rate_limits import rate_limits
 from tests.conftest import Database
 from tickets.db import Database as StoreDatabase
 from tickets.office import BackOffice, use_back_office
@@ -24,6 +25,7 @@ def office(database: Database) -> Iterator[BackOffice]:
     """The actions' back office on the test database."""
     office = BackOffice.on(StoreDatabase(database.make_engine()))
     use_back_office(office)
+    rate_limits().reset()  # counters are per process: each test starts with none
     yield office
     use_back_office(None)
     office.close()

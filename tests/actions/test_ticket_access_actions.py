@@ -10,6 +10,14 @@ from tests.actions.conftest import make_tracker, responses, run, slots_set
 from tickets.statuses import Actor, Status
 
 FORM = "ticket_access_form"
+PROOF = "ownership_proof"
+
+
+def prove(slots, text, client="client-1"):
+    """The merchant types `text` when asked for the phone of the ticket in `slots`."""
+    tracker = make_tracker(slots, text=text, form=FORM, requested_slot=PROOF)
+    tracker.latest_message["metadata"] = {"client": client}
+    return run(ValidateTicketAccessForm(), tracker)
 
 
 def proved(ticket_no):
@@ -29,20 +37,23 @@ def open_ticket(store, terminal_sn="QR5507781294", phone="13812345678"):
     ).ticket
 
 
-def test_the_phone_last4_proves_ownership(store):
+def test_the_whole_phone_proves_ownership(store):
     ticket = open_ticket(store)
     slots = {"ticket_no": ticket.ticket_no}
     wrong, events = run(
-        ValidateTicketAccessForm(), make_tracker(slots, text="0000", form=FORM, requested_slot="phone_last4")
+        ValidateTicketAccessForm(), make_tracker(slots, text="13812340000", form=FORM, requested_slot=PROOF)
     )
     assert responses(wrong) == ["utter_ticket_or_phone_mismatch"]
-    assert slots_set(events)["phone_last4"] is None and slots_set(events)["ticket_no"] is None
+    assert slots_set(events)[PROOF] is None and slots_set(events)["ticket_no"] is None
+    # The last 4 digits are what masked phones show: they prove nothing.
+    short, _ = prove(slots, "5678")
+    assert responses(short) == ["utter_invalid_ownership_proof"]
     right, events = run(
-        ValidateTicketAccessForm(), make_tracker(slots, text="5678", form=FORM, requested_slot="phone_last4")
+        ValidateTicketAccessForm(), make_tracker(slots, text="138 1234 5678", form=FORM, requested_slot=PROOF)
     )
     assert responses(right) == []
     assert ticket.ticket_no in slots_set(events)["owned_tickets"]
-    assert "5678" not in str(slots_set(events))  # the digits are not kept
+    assert "13812345678" not in str(slots_set(events))  # the proof is not kept
 
 
 def test_an_unknown_ticket_gets_the_same_answer_as_wrong_digits(store):
@@ -52,7 +63,7 @@ def test_an_unknown_ticket_gets_the_same_answer_as_wrong_digits(store):
     assert slots_set(events)["ticket_no"] == "ZX209901010001"  # nothing revealed yet
     messages, _ = run(
         ValidateTicketAccessForm(),
-        make_tracker({"ticket_no": "ZX209901010001"}, text="5678", form=FORM, requested_slot="phone_last4"),
+        make_tracker({"ticket_no": "ZX209901010001"}, text="13812345678", form=FORM, requested_slot=PROOF),
     )
     assert responses(messages) == ["utter_ticket_or_phone_mismatch"]
 
@@ -88,3 +99,37 @@ def test_completed_ticket_cannot_be_withdrawn(store):
 def test_database_down_gets_an_apology(store_down):
     messages, _ = run(ActionShowTicketStatus(), make_tracker(proved("ZX202611270001")))
     assert responses(messages) == ["utter_ticket_store_unavailable"]
+
+
+def test_status_and_withdrawal_need_this_conversations_proof(store):
+    """A ticket number in the slot is not enough: any message can put one there."""
+    ticket = open_ticket(store)
+    unproved = {"ticket_no": ticket.ticket_no}
+    status, _ = run(ActionShowTicketStatus(), make_tracker(unproved))
+    ask, _ = run(ActionAskWithdrawConfirmation(), make_tracker(unproved))
+    withdraw, _ = run(ActionWithdrawTicket(), make_tracker(unproved))
+    for messages in (status, ask, withdraw):
+        assert responses(messages) == ["utter_ticket_or_phone_mismatch"]
+        assert "status" not in messages[0]
+    assert store.get(ticket.ticket_no).status is Status.SUBMITTED
+
+
+def test_a_new_number_slipped_in_at_the_confirmation_is_refused(store):
+    mine = open_ticket(store, terminal_sn="QR0000000001")
+    theirs = open_ticket(store, terminal_sn="QR0000000002", phone="13900001111")
+    # The withdrawal of my ticket was confirmed, but the message carried their number.
+    slots = {"ticket_no": theirs.ticket_no, "owned_tickets": [mine.ticket_no], "awaiting_confirmation": True}
+    messages, _ = run(ActionWithdrawTicket(), make_tracker(slots, text=f"确认 {theirs.ticket_no}", intent="affirm"))
+    assert responses(messages) == ["utter_ticket_or_phone_mismatch"]
+    assert store.get(theirs.ticket_no).status is Status.SUBMITTED
+
+
+def test_a_client_that_guessed_too_often_is_refused_before_the_store(store):
+    ticket = open_ticket(store)
+    slots = {"ticket_no": ticket.ticket_no}
+    for n in range(5):
+        prove(slots, f"1381234{n:04d}", client="guesser")
+    messages, _ = prove(slots, "13812345678", client="guesser")
+    assert responses(messages) == ["utter_proof_tries_exhausted"]  # even the right phone, from this client
+    messages, events = prove(slots, "13812345678", client="owner")
+    assert responses(messages) == [] and ticket.ticket_no in slots_set(events)["owned_tickets"]

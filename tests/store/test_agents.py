@@ -3,7 +3,7 @@
 import pytest
 
 from tickets import models as m
-from tickets.agents import SESSION_TTL, AgentError
+from tickets.agents import MAX_FAILED_LOGINS, SESSION_TTL, AgentError
 from tickets.cli import main as cli
 
 PASSWORD = "correct horse 9"
@@ -84,9 +84,9 @@ def test_cli_creates_an_agent_from_stdin(database, monkeypatch, capsys, agents):
     assert "李四" in capsys.readouterr().out
 
 
-def test_five_wrong_passwords_lock_the_account_for_a_while(agents, clock):
+def test_many_wrong_passwords_lock_the_account_for_a_while(agents, clock):
     agents.create_agent("zhangsan", "张三", PASSWORD)
-    for _ in range(5):
+    for _ in range(MAX_FAILED_LOGINS):
         assert agents.login("zhangsan", "wrong password") is None
     assert agents.login("zhangsan", PASSWORD) is None  # locked: the right password waits too
     clock.advance(minutes=16)

@@ -77,3 +77,16 @@ def test_cli_end_to_end(cli, application):
         (Actor.BOT, "注销助手", Status.SUBMITTED),
         (Actor.STAFF, "王审核", Status.IN_REVIEW),
     ]
+
+
+def test_cli_lists_and_closes_waiting_cases(cli):
+    assert cli("migrate").returncode == 0
+    queue = BackOffice.open(cli.url).queue
+    spam = [queue.open_handoff(conversation_id=f"spam-{n}", reason="requested").case.case_no for n in range(2)]
+    listing = cli("cases", "--status", "排队中")
+    assert listing.returncode == 0 and all(no in listing.stdout for no in spam)
+    closed = cli("close-cases", "--all-waiting", "--staff", "李组长", "--note", "骚扰请求")
+    assert closed.returncode == 0 and "已关闭 2 个" in closed.stdout
+    assert cli("cases", "--status", "queued").stdout.strip() == "没有符合条件的会话"
+    refused = cli("close-cases", spam[0], "--staff", "李组长")  # already closed: said, not an error
+    assert refused.returncode == 0 and spam[0] in refused.stdout

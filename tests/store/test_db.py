@@ -18,7 +18,7 @@ def test_migrate_is_repeatable(database, engine):
     db.migrate(database.url, schema=database.schema)
     with engine.connect() as connection:
         assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalars().all() == [
-            "0004_no_return_method"
+            "0006_insights"
         ]
 
 

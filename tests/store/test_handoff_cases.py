@@ -1,10 +1,12 @@
 """Handoff cases in the queue: one active case per conversation, the queue, claims, ends."""
 
+from datetime import timedelta
+
 import pytest
 
 from tests.store.test_concurrency import race
 from tickets.errors import CaseAlreadyClaimed, CaseNotActive, NotCaseAssignee
-from tickets.statuses import HandoffReason, HandoffStatus
+from tickets.statuses import Actor, HandoffReason, HandoffStatus
 
 
 def test_a_case_is_queued_with_its_number_reason_and_links(queue, open_ticket):
@@ -85,3 +87,35 @@ def test_cases_stay_out_of_the_deregistration_lists(store, queue, open_ticket):
         store.get(case.case_no)  # not a ZX number
     assert [c.case_no for c in queue.waiting_cases()] == [case.case_no]  # and tickets are no cases
     assert ticket.ticket_no.endswith("0001") and case.case_no.endswith("0001")  # separate counters
+
+
+def test_waiting_cases_are_closed_in_bulk_and_claimed_ones_are_left_alone(queue):
+    waiting = [queue.open_handoff(conversation_id=f"spam-{n}", reason="requested").case for n in range(3)]
+    claimed = queue.open_handoff(conversation_id="real", reason="requested").case
+    queue.claim(claimed.case_no, agent="zhang")
+    closed = queue.close_waiting(
+        [c.case_no for c in waiting] + [claimed.case_no], actor_kind=Actor.STAFF, actor_name="李组长", note="骚扰请求"
+    )
+    assert [c.case_no for c in closed] == [c.case_no for c in waiting]
+    assert queue.waiting_cases() == [] and queue.get_handoff(claimed.case_no).status is HandoffStatus.CLAIMED
+    last = queue.history(waiting[0].case_no)[-1]
+    assert (last.actor_kind, last.actor_name, last.to_status, last.note) == (
+        Actor.STAFF,
+        "李组长",
+        HandoffStatus.CLOSED,
+        "骚扰请求",
+    )
+    with pytest.raises(CaseNotActive):  # a closed case is not ended again
+        queue.end_handoff(waiting[0].case_no, "closed", agent="zhang")
+
+
+def test_every_read_of_a_case_is_recorded(queue, clock):
+    case = queue.open_handoff(conversation_id="conv-1", reason="requested").case
+    queue.read_case(case.case_no, "zhang")
+    clock.advance(minutes=1)
+    queue.read_case(case.case_no, "li")
+    assert queue.reads_of(case.case_no) == [("zhang", clock.now - timedelta(minutes=1)), ("li", clock.now)]
+    queue.claim(case.case_no, agent="zhang")
+    with pytest.raises(NotCaseAssignee):  # claimed: the assignee's alone, and no read is recorded
+        queue.read_case(case.case_no, "li")
+    assert len(queue.reads_of(case.case_no)) == 2

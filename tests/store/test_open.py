@@ -6,7 +6,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from tickets.errors import IdempotencyConflict, TerminalAlreadyDeregistered, TerminalHasOpenTicket
+from tickets import models as m
+from tickets.errors import IdempotencyConflict, SequenceExhausted, TerminalAlreadyDeregistered, TerminalHasOpenTicket
+from tickets.numbering import MAX_DAILY_SEQUENCE
 from tickets.statuses import Actor, Reason, Status
 
 
@@ -39,6 +41,22 @@ def test_numbers_follow_the_shanghai_day(store, open_ticket, clock):
     clock.advance(minutes=1)  # midnight in Shanghai, still 27 Nov in UTC
     assert open_ticket(terminal_sn="SN00000010").ticket_no == "ZX202611280001"
     assert open_ticket(terminal_sn="SN00000011").ticket_no == "ZX202611280002"
+
+
+def _set_counter(engine, day: str, value: int) -> None:
+    with engine.begin() as connection:
+        connection.execute(m.TicketSequence.__table__.insert().values(day=day, last_value=value))
+
+
+def test_numbers_grow_past_9999_and_a_full_day_is_refused_cleanly(store, open_ticket, engine, clock):
+    _set_counter(engine, "20261127", 9999)
+    grown = open_ticket(terminal_sn="SN00000020").ticket_no
+    assert grown == "ZX2026112710000" and store.get(grown).ticket_no == grown  # 5 digits: still a ticket number
+    clock.advance(days=1)
+    _set_counter(engine, "20261128", MAX_DAILY_SEQUENCE)
+    with pytest.raises(SequenceExhausted) as refused:
+        open_ticket(terminal_sn="SN00000021")
+    assert "编号已用完" in str(refused.value) and refused.value.http_status == 503
 
 
 def test_refusals_do_not_use_up_numbers(store, open_ticket, application):
@@ -107,14 +125,14 @@ def test_deregistered_terminal_is_refused(store, open_ticket, application):
     assert len(store.list_tickets()) == 1
 
 
-def test_owns_checks_the_phone_last_four(store, open_ticket):
+def test_owns_checks_the_whole_phone(store, open_ticket):
     ticket = open_ticket(phone="13912345678")
-    assert store.owns(ticket.ticket_no, "5678")
-    assert store.owns(ticket.ticket_no.lower(), " 5678 ")
-    assert not store.owns(ticket.ticket_no, "5679")
-    assert not store.owns(ticket.ticket_no, "1234")
-    assert not store.owns("ZX202611279999", "5678")  # unknown ticket: just "no"
-    for malformed in ["567", "56789", "５６７８", "abcd"]:
+    assert store.owns(ticket.ticket_no, "13912345678")
+    assert store.owns(ticket.ticket_no.lower(), " 13912345678 ")
+    assert not store.owns(ticket.ticket_no, "13912345679")
+    assert not store.owns(ticket.ticket_no, "13812345678")  # same last 4, another phone
+    assert not store.owns("ZX202611279999", "13912345678")  # unknown ticket: just "no"
+    for malformed in ["5678", "1391234567", "１３９１２３４５６７８", "abcd"]:
         with pytest.raises(ValueError):
             store.owns(ticket.ticket_no, malformed)
 

@@ -95,7 +95,6 @@ def test_readers_and_masking_never_fail_on_any_text(text):
         form_values.merchant_no_in,
         form_values.terminal_sn_in,
         form_values.ticket_no_in,
-        form_values.phone_last4_in,
         form_values.yes_no_in,
     ):
         read(text)

@@ -32,3 +32,20 @@ def test_forged_or_garbled_cookies_are_refused(forged):
 
 def test_another_secret_does_not_verify():
     assert conversation_of(b"x" * 32, new_chat_cookie(SECRET)) is None
+
+
+class _Request:
+    def __init__(self, ip, forwarded=None):
+        self.ip = ip
+        self.headers = {"x-forwarded-for": forwarded} if forwarded else {}
+
+
+def test_client_address_believes_forwarding_only_from_our_own_proxies():
+    from web.identity import client_address
+
+    assert client_address(_Request("203.0.113.9", "1.2.3.4"), ["127.0.0.1"]) == "203.0.113.9"  # not our proxy
+    assert client_address(_Request("127.0.0.1", "1.2.3.4"), ["127.0.0.1"]) == "1.2.3.4"
+    # A client's own X-Forwarded-For comes first in the list; the address our proxy saw comes last.
+    assert client_address(_Request("10.244.3.7", "6.6.6.6, 198.51.100.2"), ["10.244.0.0/16"]) == "198.51.100.2"
+    assert client_address(_Request("10.244.3.7", "198.51.100.2, 10.244.1.1"), ["10.244.0.0/16"]) == "198.51.100.2"
+    assert client_address(_Request("127.0.0.1"), ["127.0.0.1"]) == "127.0.0.1"

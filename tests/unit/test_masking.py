@@ -2,7 +2,15 @@
 
 import pytest
 
-from shapes.masking import find_card_numbers, luhn_ok, mask_merchant_no, mask_phone, redact
+from shapes.masking import (
+    CARD_PLACEHOLDER,
+    find_card_numbers,
+    hide_card_numbers,
+    luhn_ok,
+    mask_merchant_no,
+    mask_phone,
+    redact,
+)
 
 VISA = "4111111111111111"  # standard test numbers that pass Luhn
 UNIONPAY = "6212345678901265"
@@ -74,3 +82,23 @@ def test_card_search_stays_fast_on_long_digit_input():
     find_card_numbers("1 " * 5000)
     redact("12 " * 5000)
     assert time.perf_counter() - start < 5  # was cubic: minutes for a few kilobytes
+
+
+def test_card_numbers_are_hidden_before_anything_stores_them():
+    assert hide_card_numbers("我的卡号 6212-3456-7890-1265 能注销吗") == f"我的卡号 {CARD_PLACEHOLDER} 能注销吗"
+    assert hide_card_numbers(f"卡号{VISA}，手机13812345678") == f"卡号{CARD_PLACEHOLDER}，手机13812345678"
+    # 15 digits read as a merchant number even when they pass Luhn; shown masked all the same.
+    assert hide_card_numbers(f"商户号{AMEX}") == f"商户号{AMEX}"
+    assert AMEX not in redact(f"商户号{AMEX}")
+
+
+def test_log_lines_are_masked_whatever_logs_them(caplog):
+    import logging
+
+    from runtime.logs import RedactingFilter
+
+    logger = logging.getLogger("test.privacy")
+    caplog.handler.addFilter(RedactingFilter())
+    logger.warning("lookup failed for %s, card %s", "13812345678", "6212 3456 7890 1265")
+    assert "13812345678" not in caplog.text and "6212 3456 7890 1265" not in caplog.text
+    assert "138****5678" in caplog.text

@@ -41,13 +41,13 @@ def test_apply_query_withdraw_and_query_again(merchants, desk, domain):
 
     # a new conversation must prove ownership with the phone's last 4 digits
     other = merchants().connect()
-    assert other.texts(f"帮我查一下{ticket_no}的进度") == response_texts(domain, "utter_ask_phone_last4")
-    # wrong digits: the same answer as for a number that does not exist, then start over
-    assert other.texts("1234") == response_texts(domain, "utter_ticket_or_phone_mismatch") + response_texts(
+    assert other.texts(f"帮我查一下{ticket_no}的进度") == response_texts(domain, "utter_ask_ownership_proof")
+    # a wrong phone: the same answer as for a number that does not exist, then start over
+    assert other.texts("13912340000") == response_texts(domain, "utter_ticket_or_phone_mismatch") + response_texts(
         domain, "utter_ask_ticket_no"
     )
-    assert other.texts(ticket_no) == response_texts(domain, "utter_ask_phone_last4")
-    status = other.texts("5678")
+    assert other.texts(ticket_no) == response_texts(domain, "utter_ask_ownership_proof")
+    status = other.texts("139 1234 5678")
     assert "已提交" in status[0] and ticket_no in status[0]
 
     ask = other.texts(f"我要撤回申请{ticket_no}")
@@ -57,7 +57,7 @@ def test_apply_query_withdraw_and_query_again(merchants, desk, domain):
 
     again = merchants().connect()
     again.texts(f"查询进度{ticket_no}")
-    assert "已撤回" in again.texts("5678")[0]
+    assert "已撤回" in again.texts("13912345678")[0]
 
 
 def test_the_conversation_that_applied_needs_no_proof(merchants):
@@ -75,8 +75,9 @@ def test_second_application_for_the_same_terminal_gets_the_existing_ticket(merch
     ticket_no = submitted_ticket(first)
     replies = merchants().connect().texts(f"我要注销，机身号{terminal_sn}")
     masked = ticket_no[:6] + "****" + ticket_no[-4:]
-    assert any(masked in reply and "已提交" in reply for reply in replies)
+    assert any(masked in reply and "已有注销申请记录" in reply for reply in replies)
     assert not any(ticket_no in reply for reply in replies)  # the full number needs the owner
+    assert not any("已提交" in reply for reply in replies)  # and the serial alone tells no status
 
 
 def test_declining_the_summary_submits_nothing(merchants, desk, domain):

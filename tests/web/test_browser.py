@@ -6,12 +6,16 @@ from __future__ import annotations
 import re
 import shutil
 import uuid
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from devtools.clients import APPLICATION_ANSWERS
+from actions.faq_topics import FAQ_TOPICS
+from devtools.clients import APPLICATION_ANSWERS, new_address
 from devtools.stack import PROJECT
+from tickets.numbering import SHANGHAI
+from tickets.statuses import AgentRole
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = PROJECT / "tests" / "artifacts"
@@ -30,6 +34,23 @@ def browser():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         yield browser
         browser.close()
+
+
+def person(browser, width: int, height: int, **options):
+    """A browser context of its own: a person with their own address to the rate limits (the stack
+    trusts 127.0.0.1 as its nginx), a screen size and the Chinese locale."""
+    viewport = {"width": width, "height": height}
+    return browser.new_context(
+        viewport=viewport, locale="zh-CN", extra_http_headers={"X-Forwarded-For": new_address()}, **options
+    )
+
+
+def opened(browser, width: int, height: int, url: str, **options):
+    """A page of a new person (see `person`) at `url`; page.context.close() ends it."""
+    page = person(browser, width, height, **options).new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(url)
+    return page
 
 
 def shot(page, name: str) -> None:
@@ -54,14 +75,16 @@ def turn(page, text: str) -> None:
     page.locator("#typing").wait_for(state="hidden")
 
 
-def test_merchant_and_agent_in_real_browsers(browser, rasa_stack, desk):
+def first_line(domain: dict, topic: str) -> str:
+    """The first line of a policy topic's answer: enough to tell it from every other answer."""
+    return domain["responses"][f"utter_faq/{topic}"][0]["text"].splitlines()[0]
+
+
+def test_merchant_and_agent_in_real_browsers(browser, rasa_stack, desk, domain):
     from playwright.sync_api import expect
 
     base = rasa_stack.rasa_url
-    merchant_context = browser.new_context(viewport={"width": 390, "height": 780}, locale="zh-CN")
-    page = merchant_context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    page.goto(f"{base}/")
+    page = opened(browser, 390, 780, f"{base}/")
     expect(page.locator("#connection-status")).to_be_hidden()
 
     # An FAQ, answered in the page.
@@ -86,10 +109,7 @@ def test_merchant_and_agent_in_real_browsers(browser, rasa_stack, desk):
 
     # An agent logs in, claims the case and replies; the merchant sees it live.
     agent = desk.new_agent("李客服")
-    console_context = browser.new_context(viewport={"width": 1400, "height": 860}, locale="zh-CN")
-    console = console_context.new_page()
-    console.set_default_timeout(TIMEOUT_MS)
-    console.goto(f"{base}/console")
+    console = opened(browser, 1400, 860, f"{base}/console")
     console.fill("#login-form input[name=username]", agent.username)
     console.fill("#login-form input[name=password]", agent.password)
     console.click("#login-form button[type=submit]")
@@ -121,8 +141,8 @@ def test_merchant_and_agent_in_real_browsers(browser, rasa_stack, desk):
     # Back to the bot: the next FAQ is answered by it again.
     console.click("#return-button")
     expect(page.locator("#handoff-status")).to_be_hidden()
-    send(page, "注销需要准备哪些材料")
-    expect(page.locator("#messages .msg.bot .text").last).to_contain_text("材料")
+    send(page, FAQ_TOPICS["required_documents"].question)
+    expect(page.locator("#messages .msg.bot .text").last).to_contain_text(first_line(domain, "required_documents"))
 
     # A reload keeps the whole conversation, agent's reply included.
     count = page.locator("#messages .msg").count()
@@ -131,21 +151,18 @@ def test_merchant_and_agent_in_real_browsers(browser, rasa_stack, desk):
     expect(page.locator("#messages .msg")).to_have_count(count)
     shot(page, "chat-page-after-reload")
 
-    console_context.close()
-    merchant_context.close()
+    console.context.close()
+    page.context.close()
 
 
-def test_quick_replies_and_the_widget(browser, rasa_stack):
+def test_quick_replies_and_the_widget(browser, rasa_stack, domain):
     from playwright.sync_api import expect
 
-    context = browser.new_context(viewport={"width": 360, "height": 720}, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    page.goto(f"{rasa_stack.rasa_url}/")
-    send(page, "你好")
-    button = page.locator("#messages button.quick-reply", has_text="注销流程").last
+    page = opened(browser, 360, 720, f"{rasa_stack.rasa_url}/")
+    turn(page, "你好")  # the greeting again, below the welcome (whose buttons are now spent)
+    button = page.locator("#messages button.quick-reply", has_text=FAQ_TOPICS["process_steps"].title).last
     button.click()
-    expect(page.locator("#messages .msg.bot .text").last).to_contain_text("注销")
+    expect(page.locator("#messages .msg.bot .text").last).to_contain_text(first_line(domain, "process_steps"))
 
     # The widget: one script tag on a page of the same site opens the chat in a frame.
     page.set_content(
@@ -155,4 +172,103 @@ def test_quick_replies_and_the_widget(browser, rasa_stack):
     frame = page.frame_locator("#zhuxiao-widget-frame")
     expect(frame.locator("#message-input")).to_be_visible()
     shot(page, "widget")
-    context.close()
+    page.context.close()
+
+
+def test_the_page_greets_before_the_merchant_types_and_not_twice(browser, rasa_stack, domain):
+    from playwright.sync_api import expect
+
+    page = opened(browser, 390, 780, f"{rasa_stack.rasa_url}/")
+    greeting = domain["responses"]["utter_greet"][0]["text"].splitlines()[0]
+    expect(page.locator("#messages .msg.bot .text").first).to_contain_text(greeting)
+    topic = page.locator("#messages button.quick-reply", has_text=FAQ_TOPICS["policy_and_fees"].title)
+    topic.click()
+    expect(page.locator("#messages .msg.bot .text").last).to_contain_text(first_line(domain, "policy_and_fees"))
+    rating = page.locator("#messages .msg.bot").last.locator("button.quick-reply")
+    expect(rating).to_have_text(["有帮助", "没帮助"])
+    rating.first.click()
+    expect(page.locator("#messages .msg.bot .text").last).to_contain_text("感谢您的评价")
+
+    page.reload()
+    expect(page.locator("#messages .msg.bot .text").last).to_contain_text("感谢您的评价")
+    expect(page.locator("#messages .msg.bot .text", has_text=greeting)).to_have_count(1)
+    page.context.close()
+
+
+AXE = PROJECT / "web" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def wcag_violations(page) -> list:
+    """axe-core's WCAG 2 A and AA rules on the page as it is now: [(rule, [targets])]."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa']}})")
+    return [(v["id"], [n["target"] for n in v["nodes"]]) for v in result["violations"]]
+
+
+def login(console, agent) -> None:
+    console.fill("#login-form input[name=username]", agent.username)
+    console.fill("#login-form input[name=password]", agent.password)
+    console.click("#login-form button[type=submit]")
+
+
+def open_board(console, desk, name: str) -> None:
+    """A new lead called `name` logs in on the console page and follows its link to the board."""
+    from playwright.sync_api import expect
+
+    login(console, desk.new_agent(name, role=AgentRole.LEAD))
+    expect(console.locator("#agent-name")).to_have_text(name)
+    console.click("#insights-link")
+    expect(console.locator("#kpi-conversations")).to_have_text(re.compile(r"^\d+$"))
+
+
+def test_a_lead_picks_a_period_and_sees_the_charts(browser, rasa_stack, desk):
+    from playwright.sync_api import expect
+
+    console = opened(browser, 1400, 900, f"{rasa_stack.rasa_url}/console")
+    open_board(console, desk, "王组长")
+    console.select_option("#period-preset", "30d")
+    console.click("#period-form button[type=submit]")
+    today = datetime.now(SHANGHAI).date()
+    expect(console.locator("#period-label")).to_have_text(f"{today - timedelta(days=29)} 至 {today}")
+    # ECharts (served from this site, under its Content-Security-Policy) draws every chart.
+    for chart in console.locator(".chart").all():
+        expect(chart.locator("canvas")).to_have_count(1)
+    expect(console.locator("#unanswered-rows tr").first).to_be_visible()
+    expect(console.locator("a.csv[data-table=topics]")).to_have_attribute(
+        "href", re.compile(r"csv/topics\?period=30d$")
+    )
+    shot(console, "insights")
+    console.context.close()
+
+
+def test_chat_console_and_insights_meet_wcag_2_aa(browser, rasa_stack, desk):
+    from playwright.sync_api import expect
+
+    # axe-core is injected as a script of its own, which our Content-Security-Policy refuses.
+    page = opened(browser, 390, 780, f"{rasa_stack.rasa_url}/", bypass_csp=True)
+    turn(page, "注销要收费吗")
+    assert wcag_violations(page) == []
+
+    console = opened(browser, 1400, 860, f"{rasa_stack.rasa_url}/console", bypass_csp=True)
+    expect(console.locator("#login-form")).to_be_visible()
+    assert wcag_violations(console) == []
+    open_board(console, desk, "李组长")
+    assert wcag_violations(console) == []
+    console.go_back()
+    expect(console.locator("#workspace")).to_be_visible()
+    assert wcag_violations(console) == []
+    console.context.close()
+    page.context.close()
+
+
+def test_an_agent_who_is_not_a_lead_is_told_so_on_the_board(browser, rasa_stack, desk):
+    from playwright.sync_api import expect
+
+    console = opened(browser, 1280, 800, f"{rasa_stack.rasa_url}/console")
+    login(console, desk.new_agent("赵客服"))
+    expect(console.locator("#agent-name")).to_have_text("赵客服")
+    expect(console.locator("#insights-link")).to_be_hidden()
+    console.goto(f"{rasa_stack.rasa_url}/console/insights")
+    expect(console.locator("#gate-text")).to_have_text("仅客服组长可以查看数据看板")
+    expect(console.locator("#board")).to_be_hidden()
+    console.context.close()

@@ -2,7 +2,6 @@
 ticket store and Rasa's SQL tracker store."""
 
 import queue
-import sqlite3
 
 import pytest
 import requests
@@ -27,7 +26,7 @@ def test_asking_for_a_person_queues_the_conversation_and_silences_the_bot(rasa_s
     assert "排在第" in replies[0]["text"]
 
     merchant.send("你们还在吗")
-    assert merchant.nothing_more(), "the bot must say nothing while a person has the conversation"
+    assert merchant.stays_quiet(), "the bot must say nothing while a person has the conversation"
     assert merchant.history()["handed_off"] is True
 
 
@@ -116,7 +115,7 @@ def test_a_typed_restart_changes_nothing_while_handed_off(rasa_stack, merchants,
     _, case = handed_off(merchant, desk)
     for text in ("/restart", "/session_start", '/greet{"phone": "1"}'):
         merchant.send(text)
-    assert merchant.nothing_more()
+    assert merchant.stays_quiet()
     assert desk.case_of(merchant).case_no == case.case_no
     events = rasa_stack.tracker(merchant.conversation_id)["events"]
     assert not [e for e in events if e["event"] in ("restart", "resume")]
@@ -151,7 +150,7 @@ def test_the_pause_survives_a_session_expiry(rasa_stack, merchants, desk):
     restarted.raise_for_status()
     assert restarted.json()["paused"] is False
     merchant.send("注销要收费吗")
-    assert merchant.nothing_more(), "the database still says a person has this conversation"
+    assert merchant.stays_quiet(), "the database still says a person has this conversation"
 
 
 def applied(merchant) -> None:
@@ -283,18 +282,3 @@ def test_with_the_action_server_down_the_merchant_is_not_left_in_silence(rasa_st
         rasa_stack.action_proxy.forward()
     assert [r["text"] for r in replies] == ["抱歉，系统暂时无法回复，请稍后再试。如需人工帮助，请输入“转人工”。"]
     assert merchant.turn("注销要收费吗"), "back to normal once the action server is up"
-
-
-def test_with_the_database_locked_the_merchant_is_told_to_resend(rasa_stack, merchants):
-    merchant = merchants().connect()
-    holder = sqlite3.connect(rasa_stack.database_url.removeprefix("sqlite:///"), isolation_level=None)
-    try:
-        holder.execute("PRAGMA locking_mode = EXCLUSIVE")
-        holder.execute("BEGIN EXCLUSIVE")  # nobody else may read or write until we let go
-        merchant.say("注销要收费吗")
-        name, data = merchant.next_event("error_message", "bot_uttered")
-    finally:
-        holder.close()
-    assert name == "error_message" and data["text"] == "抱歉，系统暂时繁忙，这条消息没有处理成功，请稍后重新发送。"
-    assert merchant.next_event("typing")[1] == {"on": False}  # no indicator left spinning
-    assert merchant.turn("注销要收费吗"), "answered again once the database is back"

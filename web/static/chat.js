@@ -236,6 +236,11 @@
 
   function renderHistory(data, replace) {
     if (replace) el.messages.replaceChildren();
+    // The greeting and quick topics, shown before the merchant types (never stored).
+    const welcome = data && data.welcome;
+    if (welcome && typeof welcome.text === "string" && !el.messages.childElementCount) {
+      addMessage("bot", { text: welcome.text, buttons: welcome.buttons });
+    }
     const messages = Array.isArray(data && data.messages) ? data.messages : [];
     messages.forEach((m) => {
       if (!m) return;

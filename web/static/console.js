@@ -13,6 +13,7 @@
     live: $("live-status"), online: $("agents-online"),
     waiting: $("queue-waiting"), mine: $("queue-mine"),
     waitingCount: $("waiting-count"), mineCount: $("mine-count"),
+    closeSelected: $("close-selected"), pagePrev: $("page-prev"), pageNext: $("page-next"), pageLabel: $("page-label"),
     caseHeader: $("case-header"), transcript: $("transcript"), ticket: $("ticket-panel"),
     replyInput: $("reply-input"), replySend: $("reply-send"), replyHint: $("reply-hint"),
     returnBtn: $("return-button"), closeBtn: $("close-button"),
@@ -152,6 +153,7 @@
     stopWorkspace();
     state.me = me;
     el.agentName.textContent = me.display_name || me.username;
+    $("insights-link").hidden = !me.is_lead;
     el.loginView.hidden = true;
     el.workspace.hidden = false;
     clearOpenCase();
@@ -226,7 +228,7 @@
   async function refreshQueue(quiet) {
     if (!state.me) return;
     const seq = ++state.queueSeq;
-    const data = await api("GET", "/queue").catch((err) => report(err, quiet));
+    const data = await api("GET", `/queue?page=${state.page || 0}`).catch((err) => report(err, quiet));
     if (data && seq === state.queueSeq && state.me) renderQueue(data);
   }
 
@@ -239,13 +241,17 @@
       state.waitBase.set(c.case_no, { seconds: c.waiting_seconds || 0, live: c.status === "queued" });
     });
     el.online.textContent = `在线客服 ${Number(data.agents_online) || 0} 人`;
-    document.title = (waiting.length ? `(${waiting.length}) ` : "") + "注销助手 · 客服工作台";
+    const total = Number(data.waiting_total) || waiting.length;
+    document.title = (total ? `(${total}) ` : "") + "注销助手 · 客服工作台";
+    renderPager(total, Number(data.page) || 0, Number(data.page_size) || waiting.length || 1);
 
     const strip = (list) => list.map((c) => Object.assign({}, c, { waiting_seconds: 0 }));
     const sig = JSON.stringify([strip(waiting), strip(mine)]);
     if (sig !== state.queueSig) {
       state.queueSig = sig;
-      el.waitingCount.textContent = String(waiting.length);
+      el.waitingCount.textContent = String(total);
+      state.selected = new Set([...(state.selected || [])].filter((no) => waiting.some((c) => c.case_no === no)));
+      updateCloseSelected();
       el.mineCount.textContent = String(mine.length);
       el.waiting.replaceChildren(...(waiting.length ? waiting.map((c) => caseCard(c, true)) : [h("div", { class: "empty" }, "暂无等待接入的会话")]));
       el.mine.replaceChildren(...(mine.length ? mine.map((c) => caseCard(c, false)) : [h("div", { class: "empty" }, "暂无进行中的会话")]));
@@ -254,13 +260,60 @@
     tick();
   }
 
+  /** "Page 2 of 5" and its buttons: a flood of requests never hides the rest of the queue. */
+  function renderPager(total, page, size) {
+    const pages = Math.max(1, Math.ceil(total / size));
+    state.page = Math.min(page, pages - 1);
+    el.pageLabel.textContent = pages > 1 ? `第 ${state.page + 1} / ${pages} 页` : "";
+    el.pagePrev.disabled = state.page <= 0;
+    el.pageNext.disabled = state.page >= pages - 1;
+  }
+
+  function turnPage(delta) {
+    state.page = Math.max(0, (state.page || 0) + delta);
+    state.queueSig = null;
+    refreshQueue();
+  }
+
+  function updateCloseSelected() {
+    const n = state.selected ? state.selected.size : 0;
+    el.closeSelected.disabled = n === 0;
+    el.closeSelected.textContent = n ? `关闭所选（${n}）` : "关闭所选";
+  }
+
+  async function closeSelectedCases() {
+    const numbers = [...(state.selected || [])];
+    if (!numbers.length || !window.confirm(`确定关闭所选的 ${numbers.length} 个等待中的会话吗？商户会收到会话结束的提示。`)) return;
+    el.closeSelected.disabled = true;
+    try {
+      await api("POST", "/cases/close-waiting", { case_nos: numbers });
+      state.selected = new Set();
+      state.queueSig = null;
+    } catch (err) {
+      report(err);
+    }
+    updateCloseSelected();
+    refreshQueue(true);
+  }
+
   function caseCard(c, waiting) {
     const open = () => openCase(c.case_no);
+    const pick = waiting ? h("input", {
+      type: "checkbox", class: "case-pick", title: "选择此会话", "aria-label": `选择会话 ${c.case_no}`,
+      checked: Boolean(state.selected && state.selected.has(c.case_no)),
+      onclick: (e) => e.stopPropagation(),
+      onchange: (e) => {
+        state.selected = state.selected || new Set();
+        if (e.currentTarget.checked) state.selected.add(c.case_no); else state.selected.delete(c.case_no);
+        updateCloseSelected();
+      },
+    }) : null;
     return h("div", {
       class: "case", data: { caseNo: c.case_no }, tabIndex: 0, role: "button",
       onclick: open, onkeydown: (e) => { if (e.key === "Enter") open(); },
     },
       h("div", { class: "case-top" },
+        pick,
         h("span", { class: "case-no" }, c.case_no),
         h("span", { class: "badge status-" + c.status }, c.status_label || c.status)),
       h("div", { class: "case-reason" }, c.reason_label || ""),
@@ -355,7 +408,11 @@
         h("strong", null, c.case_no),
         h("span", { class: "badge status-" + c.status }, c.status_label || c.status),
         c.callback_requested ? h("span", { class: "badge callback" }, "回电") : null,
-        c.callback_requested && c.masked_phone ? h("span", { class: "phone" }, c.masked_phone) : null),
+        c.callback_requested && c.masked_phone ? h("span", { class: "phone" }, c.masked_phone) : null,
+        c.callback_requested ? (c.callback_done
+          ? h("span", { class: "badge status-closed" }, "已回电")
+          : h("button", { type: "button", class: "btn small callback-done", onclick: (e) => markCallbackDone(c.case_no, e.currentTarget) }, "标记已回电"))
+          : null),
       h("div", { class: "case-sub muted" },
         [c.reason_label, c.created_at ? "创建于 " + fmtDateTime(c.created_at) : "",
           c.assignee_name ? "接待客服 " + c.assignee_name : "", c.linked_ticket_no ? "工单 " + c.linked_ticket_no : ""]
@@ -364,6 +421,17 @@
         type: "button", class: "btn small primary header-claim",
         onclick: (e) => claimCase(c.case_no, e.currentTarget),
       }, "接入此会话") : null].filter(Boolean));
+  }
+
+  async function markCallbackDone(caseNo, button) {
+    button.disabled = true;
+    try {
+      await api("POST", `/cases/${enc(caseNo)}/callback-done`);
+      await refreshOpenCase();
+    } catch (err) {
+      report(err);
+      button.disabled = false;
+    }
   }
 
   function renderTranscript(messages, forceBottom) {
@@ -495,6 +563,9 @@
     el.replySend.addEventListener("click", sendReply);
     el.returnBtn.addEventListener("click", () => caseAction("return", {}, true));
     el.closeBtn.addEventListener("click", closeCase);
+    el.closeSelected.addEventListener("click", closeSelectedCases);
+    el.pagePrev.addEventListener("click", () => turnPage(-1));
+    el.pageNext.addEventListener("click", () => turnPage(1));
     el.replyInput.addEventListener("keydown", (e) => {
       if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && !e.isComposing) {
         e.preventDefault();
