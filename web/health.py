@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from typing import Dict, Text
+import time
+from typing import Dict, Text, Tuple
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -32,8 +33,25 @@ async def alive(_: Request) -> HTTPResponse:
     return json_reply({"status": "alive"})
 
 
+# /readyz is public (probes reach it through the same port): its checks touch the database, Redis
+# and the action server, so one check runs at a time and its result serves callers for a second.
+READY_FOR_S = 1.0
+_last_check: Tuple[float, Dict[Text, bool]] = (float("-inf"), {})
+_checking = asyncio.Lock()
+
+
 @health.get("/readyz")
 async def ready(request: Request) -> HTTPResponse:
+    global _last_check
+    async with _checking:
+        if time.monotonic() - _last_check[0] >= READY_FOR_S:
+            _last_check = (time.monotonic(), await _checks(request))
+    checks = _last_check[1]
+    ok = all(checks.values())
+    return json_reply({"ready": ok, "checks": checks}, 200 if ok else 503)
+
+
+async def _checks(request: Request) -> Dict[Text, bool]:
     desk = request.app.ctx.desk
     checks: Dict[Text, bool] = {}
     agent = getattr(request.app.ctx, "agent", None)
@@ -42,8 +60,7 @@ async def ready(request: Request) -> HTTPResponse:
     if desk.settings.redis_url:
         checks["redis"] = await _passes(desk.office.run(_ping_redis, desk.settings.redis_url))
     checks["action_server"] = await _passes(_action_server_alive())
-    ok = all(checks.values())
-    return json_reply({"ready": ok, "checks": checks}, 200 if ok else 503)
+    return checks
 
 
 async def _passes(check) -> bool:

@@ -19,7 +19,7 @@ from sanic.response import HTTPResponse
 
 from actions.faq_topics import FAQ_TOPICS
 from shapes import InvalidValue
-from tickets.insights import OUTCOME_LABELS, Insights, Period, group_similar
+from tickets.insights import MAX_UNANSWERED, OUTCOME_LABELS, Insights, Period, group_similar
 from tickets.numbering import SHANGHAI
 from tickets.views import AgentView
 from web.console_api import answer_errors_in_chinese, as_agent
@@ -32,6 +32,8 @@ PRESETS = {"today": 1, "7d": 7, "30d": 30}
 TABLES = ("conversations", "outcomes", "topics", "feedback", "unanswered", "funnel", "agents")
 NEW_TOPIC = "faq/"  # an export label: faq/<existing key> or faq/<new name>
 LEADS_ONLY = "仅客服组长可以查看数据看板"
+UNRECOGNISED_TOPIC = "（未识别）"
+MAX_EXPORT_GROUPS = MAX_UNANSWERED  # groups of the questions the board lists, at most one each
 answer_errors_in_chinese(insights)
 
 
@@ -73,7 +75,8 @@ async def _figures(desk: SupportDesk, period: Period) -> Dict[str, Any]:
         **results,
         "unanswered": await office.run(group_similar, [text for text, *_ in unanswered]),
         "unanswered_total": unanswered_total,
-        "topics": {key: topic.title for key, topic in FAQ_TOPICS.items()},
+        # "" is a policy question whose topic was not recognised (the page and the CSV name it so).
+        "topics": {"": UNRECOGNISED_TOPIC, **{key: topic.title for key, topic in FAQ_TOPICS.items()}},
         "outcome_labels": OUTCOME_LABELS,
     }
 
@@ -91,7 +94,7 @@ async def figures(request: Request, desk: SupportDesk, agent: AgentView) -> HTTP
 
 
 def _rows(table: Text, figures: Dict[str, Any]) -> List[List[Any]]:
-    topic = lambda key: figures["topics"].get(key, key or "（未识别）")  # noqa: E731
+    topic = lambda key: figures["topics"].get(key or "", key)  # noqa: E731
     if table == "conversations":
         return [["日期", "会话数"]] + [[d["day"], d["conversations"]] for d in figures["conversations"]["per_day"]]
     if table == "outcomes":
@@ -136,6 +139,8 @@ async def export_nlu(request: Request, desk: SupportDesk, agent: AgentView) -> H
     items = (request.json or {}).get("items") if isinstance(request.json, dict) else None
     if not isinstance(items, list) or not items:
         return json_reply({"error": "请先为问题选择主题"}, 400)
+    if len(items) > MAX_EXPORT_GROUPS:  # the board shows at most that many groups
+        return json_reply({"error": f"一次最多导出 {MAX_EXPORT_GROUPS} 组问题"}, 400)
     messages = []
     for item in items:
         label, texts = (item or {}).get("label"), (item or {}).get("texts")

@@ -81,7 +81,7 @@ def serve_chat_page_at_root(desk: SupportDesk) -> Callable[[Request], Awaitable[
         try:
             await _ensure_chat_cookie(desk, request, reply)
         except TooManyConversations:
-            return response.html(_page("busy.html"), status=429, headers=headers)
+            return response.html(_page("busy.html").replace("{busy}", BUSY), status=429, headers=headers)
         return reply
 
     return chat_page

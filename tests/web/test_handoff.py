@@ -72,6 +72,7 @@ def test_two_agents_cannot_claim_one_case(rasa_stack, merchants, desk):
     assert second.get(f"/cases/{case.case_no}").status_code == 403
     assert second.post(f"/cases/{case.case_no}/reply", {"text": "插一句"}).status_code == 403
     assert second.post(f"/cases/{case.case_no}/return").status_code == 403
+    assert second.post(f"/cases/{case.case_no}/callback-done").status_code == 403
     assert desk.office.queue.get_handoff(case.case_no).status is HandoffStatus.CLAIMED
 
 
@@ -84,6 +85,11 @@ def test_console_api_needs_a_session(rasa_stack):
         ("post", "/cases/RG202611270001/claim"),
         ("post", "/cases/RG202611270001/reply"),
         ("post", "/tickets/ZX202611270001/move"),
+        ("post", "/cases/RG202611270001/callback-done"),
+        ("post", "/cases/close-waiting"),
+        ("get", "/insights?period=7d"),
+        ("get", "/insights/csv/topics"),
+        ("post", "/insights/export"),
         ("post", "/logout"),
     ]:
         response = getattr(requests, method)(base + path, timeout=30)

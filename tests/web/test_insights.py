@@ -120,9 +120,12 @@ def test_the_lead_downloads_tables_and_labelled_questions(rasa_stack, desk):
     assert rows[0] == ["主题", "回答次数"]
     assert all(name in [t.title for t in FAQ_TOPICS.values()] for name, _ in rows[1:])
 
-    bad_period = lead.get("/insights?from=2026-12-01&to=2026-01-01")
-    assert bad_period.status_code == 400 and "时间范围" in bad_period.json()["error"]
-    assert lead.get("/insights/csv/passwords").status_code == 404
+    for query in ("from=2026-12-01&to=2026-01-01", "from=2020-01-01&to=2026-01-01", "from=昨天&to=今天", "period=1y"):
+        bad_period = lead.get(f"/insights?{query}")  # backwards, over a year, not dates, no such preset
+        assert bad_period.status_code == 400 and "时间范围" in bad_period.json()["error"], query
+    unknown = lead.get("/insights/csv/passwords")
+    assert unknown.status_code == 404 and unknown.json()["error"] == "没有这张表"
+    assert lead.get("/insights/csv/..%2f..%2fetc%2fpasswd").status_code == 404
 
     items = [
         {"label": "faq/balance", "texts": ["余额咋提出来"]},
@@ -138,6 +141,8 @@ def test_the_lead_downloads_tables_and_labelled_questions(rasa_stack, desk):
     refused = lead.post("/insights/export", {"items": [{"label": "faq/../../etc", "texts": ["x"]}]})
     assert refused.status_code == 400 and "faq/" in refused.json()["error"]
     assert lead.post("/insights/export", {"items": "all"}).status_code == 400
+    flood = lead.post("/insights/export", {"items": [{"label": "faq/balance", "texts": ["余额"]}] * 501})
+    assert flood.status_code == 400 and "最多导出 500 组" in flood.json()["error"]
     foreign = lead.http.post(
         f"{rasa_stack.rasa_url}/console/api/insights/export",
         json={"items": items},

@@ -271,7 +271,9 @@ def test_wrong_logins_from_a_stranger_do_not_lock_the_agent_out(rasa_stack, desk
         ("/cases/RG202611270001/return", {}),
         ("/cases/RG202611270001/close", {}),
         ("/cases/close-waiting", {"case_nos": ["RG202611270001"]}),
+        ("/cases/RG202611270001/callback-done", {}),
         ("/tickets/ZX202611270001/move", {"status": "in_review"}),
+        ("/insights/export", {"items": [{"label": "faq/balance", "texts": ["余额"]}]}),
     ],
 )
 def test_every_console_write_is_refused_from_a_foreign_origin(rasa_stack, desk, path, body):

@@ -10,7 +10,7 @@
 
   const pct = (x) => (x === null || x === undefined ? "–" : `${(x * 100).toFixed(1)}%`);
   const secs = (s) => (s === null || s === undefined ? "–" : s < 90 ? `${Math.round(s)} 秒` : `${(s / 60).toFixed(1)} 分`);
-  const topicName = (key) => (figures && figures.topics[key]) || key || "（未识别）";
+  const topicName = (key) => (figures && figures.topics[key || ""]) || key;
   const outcomeName = (key) => (figures && figures.outcome_labels[key]) || key;
 
   function showError(message) {
@@ -155,9 +155,14 @@
       link.click();
       link.remove();
     } catch (err) {
-      showError(err.message);
+      showError(messageOf(err));
     }
   }
+
+  // Errors from the API carry a Chinese message (err.status set); anything else (a script that did
+  // not load, a body that is not JSON) is the page's own failure and must not show in English.
+  const PAGE_FAILED = "数据看板加载失败，请刷新页面重试；如仍失败请联系技术支持。";
+  const messageOf = (err) => (err && err.status !== undefined ? err.message : PAGE_FAILED);
 
   async function load() {
     try {
@@ -168,7 +173,8 @@
     } catch (err) {
       if (err.status === 401) gate("请先登录客服工作台，再打开数据看板。");
       else if (err.status === 403) gate(err.message);
-      else showError(err.message);
+      else if ($("board").hidden) gate(messageOf(err));  // nothing shown yet: say so on the page
+      else showError(messageOf(err));
     }
   }
 
