@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Callable, Dict, Iterator, Optional
 
 import jwt
+import redis
 import requests
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
@@ -40,6 +41,13 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def redis_reachable(url: str = "redis://127.0.0.1:6379/0") -> bool:
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
 
 
 def wait_until_ready(

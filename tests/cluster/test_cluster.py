@@ -24,24 +24,17 @@ from sqlalchemy.engine import make_url
 from devtools.clients import APPLICATION_ANSWERS, Desk, Merchant
 from devtools.cluster import NGINX, Cluster
 from devtools.load import problems, run_locust
-from devtools.stack import free_port, fresh_postgres_database
+from devtools.stack import free_port, fresh_postgres_database, redis_reachable
 from devtools.tcp_proxy import TcpProxy
 
 SERVER = os.environ.get("TEST_DATABASE_URL")
 TICKET_NO = re.compile(r"ZX\d{12,14}")
 
 
-def _redis_up() -> bool:
-    try:
-        return bool(redis.Redis(socket_connect_timeout=1).ping())
-    except redis.RedisError:
-        return False
-
-
 pytestmark = [
     pytest.mark.skipif(not SERVER, reason="TEST_DATABASE_URL not set: the cluster runs on PostgreSQL, on CI"),
     pytest.mark.skipif(not Path(NGINX).exists(), reason="nginx is not installed (scripts/install_system_packages.sh)"),
-    pytest.mark.skipif(not _redis_up(), reason="no Redis on 127.0.0.1:6379"),
+    pytest.mark.skipif(not redis_reachable(), reason="no Redis on 127.0.0.1:6379"),
 ]
 
 
