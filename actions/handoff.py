@@ -27,6 +27,12 @@ from tickets.views import TicketView
 
 log = logging.getLogger(__name__)
 REASON_BY_INTENT = {"complain": HandoffReason.COMPLAINT, "request_human": HandoffReason.REQUESTED}
+QUEUED = "utter_handoff_queued"
+QUEUED_NO_AGENT = "utter_handoff_no_agent"
+NOT_RECORDED = "utter_handoff_unavailable"  # an abandoned call may still have queued the case
+# After a turn that said one of these, the web channel looks for the case (and pauses the bot); after
+# any other turn no case can have been opened, and it does not look.
+MAY_HAVE_QUEUED_A_CASE = frozenset({QUEUED, QUEUED_NO_AGENT, NOT_RECORDED})
 
 
 async def _linked_ticket(office: BackOffice, tracker: Tracker) -> Optional[TicketView]:
@@ -65,7 +71,7 @@ async def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: H
         # A call abandoned on timeout may still queue the case in its thread; the web channel then
         # sends the merchant's next messages to the queue, where an agent sees them.
         log.warning("handoff not recorded: %s", type(error).__name__)
-        dispatcher.utter_message(response="utter_handoff_unavailable")
+        dispatcher.utter_message(response=NOT_RECORDED)
         return []
     if opened.created:
         HANDOFFS.labels(reason.value).inc()
@@ -74,9 +80,9 @@ async def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: H
     except StoreUnavailable:
         agents_online = 0  # the case is queued either way; promise nothing about waiting time
     if agents_online:
-        dispatcher.utter_message(response="utter_handoff_queued", position=opened.position)
+        dispatcher.utter_message(response=QUEUED, position=opened.position)
     else:
-        dispatcher.utter_message(response="utter_handoff_no_agent", position=opened.position)
+        dispatcher.utter_message(response=QUEUED_NO_AGENT, position=opened.position)
         if opened.case.masked_phone:
             dispatcher.utter_message(response="utter_offer_callback", masked_phone=opened.case.masked_phone)
     # Leave any form: when the conversation comes back, the bot starts from a clean state.

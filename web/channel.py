@@ -19,6 +19,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncRedisManager, AsyncServer
 
+from actions.handoff import MAY_HAVE_QUEUED_A_CASE
 from runtime.metrics import ERRORS, TURN_SECONDS, TURNS
 from runtime.rate_limits import client_key, rate_limits
 from shapes.masking import hide_card_numbers
@@ -56,10 +57,12 @@ class WebChatOutput(SocketIOOutput):
     def __init__(self, sio: AsyncServer) -> None:
         super().__init__(sio, "bot_uttered")
         self.sent = 0
+        self.responses: Set[Text] = set()  # the domain responses said this turn
         self._held: Optional[Tuple[Text, Dict[Text, Any], Text]] = None
 
     async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
         await self._release(with_feedback=False)
+        self.responses.add(message.get("utter_action") or "")
         topic = answered_topic(message.get("utter_action"))
         if topic:
             self._held = (recipient_id, dict(message), topic)
@@ -259,7 +262,8 @@ class MerchantSockets:
             await self.on_new_message(message)
         finally:
             await output.finish()
-        case = await self.desk.active_case(conversation_id)
+        # Only the handoff action opens cases: a turn that did not run it needs no second look.
+        case = await self.desk.active_case(conversation_id) if output.responses & MAY_HAVE_QUEUED_A_CASE else None
         if case is not None:
             await self.desk.to_merchant(conversation_id, "handoff", {"state": "queued"})
             await self.desk.notify_agents(case.case_no)
