@@ -12,12 +12,13 @@ import os
 from rasa_sdk.utils import configure_colored_logging, update_sanic_log_level
 
 from action_server.app import create_app
-from runtime import secret
+from runtime import hand_back_the_gil_sooner, secret
 from runtime.logs import mask_all_logs
 from runtime.metrics import serve_metrics
 
 
 def main() -> None:
+    hand_back_the_gil_sooner()
     configure_colored_logging(logging.INFO)
     update_sanic_log_level()
     mask_all_logs()

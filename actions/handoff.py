@@ -72,7 +72,7 @@ async def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: H
         # sends the merchant's next messages to the queue, where an agent sees them.
         log.warning("handoff not recorded: %s", type(error).__name__)
         dispatcher.utter_message(response=NOT_RECORDED)
-        return []
+        return [ActiveLoop(None)]  # as on every path: the merchant left the form by asking for a person
     if opened.created:
         HANDOFFS.labels(reason.value).inc()
     try:

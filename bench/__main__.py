@@ -17,6 +17,7 @@ from typing import Callable, Dict, List
 
 from bench import actions, floor, insights, load, profile, side_by_side, training
 from bench.common import machine
+from devtools.load import SIMULATED_MERCHANT_LIMITS
 from devtools.stack import MODEL, PROJECT, running_stack
 
 REPORT = PROJECT / "reports" / "bench.json"
@@ -45,10 +46,8 @@ def part_side_by_side(tmp: Path, results: Dict) -> List[str]:
     results["profile"] = {**profile.hot_spots(tmp / "profile.raw"), "heap": profile.heap_by_package(MODEL)}
     return side_by_side.table(product, bare) + [
         "",
-        f"Cold start (both servers started → model loaded, actions ready): {cold_start_s:.1f} s; "
-        f"the floor trains in {floor_training_s:.0f} s."
-        if floor_training_s
-        else "",
+        f"Cold start (both servers started → model loaded, actions ready): {cold_start_s:.1f} s"
+        + (f"; the floor trains in {floor_training_s:.0f} s." if floor_training_s else "."),
         "",
         *profile.table(results["profile"]),
     ]
@@ -78,13 +77,8 @@ PARTS: Dict[str, Callable[[Path, Dict], List[str]]] = {
 }
 
 
-# The bench's merchants type faster than people (a message every 0.5–2 s in the load, back to back
-# side by side): the per-person message limits are raised so that turns, not notices, are timed.
-BENCH_LIMITS = {"ZX_LIMIT_MESSAGES_PER_CONVERSATION": "1000/minute", "ZX_LIMIT_MESSAGES_PER_CLIENT": "1000/minute"}
-
-
 def main(argv: List[str]) -> int:
-    for name, value in BENCH_LIMITS.items():
+    for name, value in SIMULATED_MERCHANT_LIMITS.items():
         os.environ.setdefault(name, value)
     if not MODEL.exists():
         print(f"no trained model at {MODEL}: `make bench` trains it first")

@@ -144,6 +144,7 @@ class Cluster:
     redis_url: str = DEFAULT_REDIS
     port: int = 8000
     replicas: int = 2
+    settings: Dict[str, str] = field(default_factory=dict)  # more environment for every process
     secrets: Dict[str, str] = field(default_factory=dict)
     rasa: List[Process] = field(default_factory=list)
     actions: List[Process] = field(default_factory=list)
@@ -166,7 +167,7 @@ class Cluster:
             ZX_ACTION_URL=f"http://127.0.0.1:{self.action_port}/webhook",
             ZX_SITE_ORIGINS=f"http://127.0.0.1:{self.port},http://localhost:{self.port}",
             ZX_TRUSTED_PROXIES="127.0.0.1",
-            **extra,
+            **{**self.settings, **extra},
         )
 
     def start(self) -> "Cluster":

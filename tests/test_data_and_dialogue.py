@@ -3,11 +3,13 @@
 import re
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
+import requests
 import yaml
 
-from devtools.stack import MODEL, PROJECT, rasa_env
+from devtools.stack import MODEL, PROJECT, jwt_headers, rasa_env
 from web.feedback import FEEDBACK_INTENTS
 
 RASA = str(Path(sys.executable).parent / "rasa")
@@ -99,3 +101,21 @@ def test_every_test_story_is_followed(rasa_stack, tmp_path):
     failed = tmp_path / "failed_test_stories.yml"
     details = failed.read_text(encoding="utf-8") if failed.exists() else ""
     assert result.returncode == 0, (result.stdout + result.stderr)[-3000:] + details[-3000:]
+
+
+def test_after_the_core_fallback_the_bot_waits_for_the_merchant(rasa_stack):
+    """A state no rule or story covers gets utter_default from the RulePolicy — once: there is no
+    TED to predict anything after it, so a rule makes the bot listen (else it repeats itself)."""
+    url = f"{rasa_stack.rasa_url}/conversations/fallback-{uuid.uuid4().hex}"
+    events = [
+        {"event": "action", "name": "action_session_start"},
+        {"event": "session_started"},
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": "好的", "parse_data": {"intent": {"name": "affirm", "confidence": 1.0}}},
+        {"event": "action", "name": "utter_default"},
+    ]
+    requests.put(f"{url}/tracker/events", json=events, headers=jwt_headers(), timeout=30).raise_for_status()
+    predicted = requests.post(f"{url}/predict", headers=jwt_headers(), timeout=30)
+    predicted.raise_for_status()
+    best = max(predicted.json()["scores"], key=lambda score: score["score"])
+    assert best["action"] == "action_listen"

@@ -6,18 +6,22 @@ endpoints.yml: `lock_store: {type: web.lock_store.ProjectLockStore}`.
 
 from __future__ import annotations
 
+import logging
 import os
 from contextlib import contextmanager
 from typing import Any, Iterator, Text
 from urllib.parse import unquote, urlsplit
 
-from rasa.core.lock_store import LOCK_LIFETIME, InMemoryLockStore, LockStore, RedisLockStore
+from rasa.core.lock_store import LOCK_LIFETIME, InMemoryLockStore, LockError, LockStore, RedisLockStore
+from redis.exceptions import LockNotOwnedError
 
+log = logging.getLogger(__name__)
 LOCK_DB_DEFAULT = 1  # Rasa's own default: locks apart from socket.io and rate-limit keys in db 0
 KEY_PREFIX = "zhuxiao"
 REDIS_TIMEOUT_S = 2.0
-# The mutex guards a few Redis round trips: held for milliseconds, so a short expiry (a replica dying
-# inside it frees it soon) and a short poll suffice.
+# The mutex guards a few Redis round trips: held for milliseconds, so a short expiry and a short
+# poll suffice. Rasa calls the lock store on the event loop (as its own RedisLockStore does), so a
+# wait here holds the loop: at most MUTEX_WAIT_S, and only after a replica died holding the mutex.
 MUTEX_EXPIRY_S = 5.0
 MUTEX_WAIT_S = 2.0
 MUTEX_POLL_S = 0.002
@@ -39,8 +43,15 @@ class AtomicRedisLockStore(RedisLockStore):
             sleep=MUTEX_POLL_S,
             blocking_timeout=MUTEX_WAIT_S,
         )
-        with mutex:
+        if not mutex.acquire():
+            raise LockError(f"the ticket lock of a conversation stayed busy for {MUTEX_WAIT_S} s")
+        try:
             yield
+        finally:
+            try:
+                mutex.release()
+            except LockNotOwnedError:  # it expired (a Redis slower than the expiry): the work is done
+                log.warning("a conversation's lock mutex expired before it was released")
 
     def issue_ticket(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME) -> int:
         with self._exclusive(conversation_id):

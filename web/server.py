@@ -15,7 +15,7 @@ import rasa.utils.tensorflow.environment as tf_env
 from rasa.utils.common import configure_logging_and_warnings
 from rasa.utils.log_utils import configure_structlog
 
-from runtime import PROJECT_ROOT, secret
+from runtime import PROJECT_ROOT, hand_back_the_gil_sooner, secret
 from runtime.logs import mask_all_logs
 from runtime.metrics import serve_metrics
 from web.settings import load_settings
@@ -38,6 +38,7 @@ def configure_logging() -> None:
 
 
 def main() -> None:
+    hand_back_the_gil_sooner()
     configure_logging()
     mask_all_logs()
     serve_metrics()

@@ -37,11 +37,12 @@ class Merchant(User):
         self.http.get(f"{self.host}/", timeout=30).raise_for_status()
         self.cookie = self.http.cookies.get("zx_chat")
         self.conversation_id = self.cookie.split(".")[0]
-        self.sent, self.tickets, self.replies = [], [], []
+        self.sent, self.tickets, self.replies, self.notices = [], [], [], []
         # Every poll carries the cookie, as a browser's do: nginx routes replicas by it.
         self.sio = socketio.Client(reconnection=False, http_session=self.http)
         self.sio.on("bot_uttered", lambda data: self.replies.append(data.get("text") or ""))
-        self.sio.on("error_message", lambda data: self.replies.append(data.get("text") or ""))
+        # The channel's own notices (too fast, too long, busy…): the message was not handled.
+        self.sio.on("error_message", lambda data: self.notices.append(data.get("text") or ""))
         self.sio.connect(
             self.host,
             headers={"X-Forwarded-For": self.address},
@@ -57,11 +58,13 @@ class Merchant(User):
 
     def turn(self, name: str, text: str) -> list:
         """One message and the bot's whole answer, reported to locust as one request."""
-        self.replies = []
+        self.replies, self.notices = [], []
         started = time.perf_counter()
         error = None
         try:
             self.sio.call("user_uttered", {"message": text}, timeout=30)
+            if self.notices:
+                raise RuntimeError(f"notice instead of an answer: {self.notices[0]}")
             self.sent.append(text)
         except Exception as exc:  # a lost turn is a failure in the report, never a crash of the user
             error = exc

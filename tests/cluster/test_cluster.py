@@ -21,14 +21,15 @@ import redis
 import requests
 from sqlalchemy.engine import make_url
 
+import shapes
 from devtools.clients import APPLICATION_ANSWERS, Desk, Merchant
 from devtools.cluster import NGINX, Cluster
-from devtools.load import problems, run_locust
+from devtools.load import SIMULATED_MERCHANT_LIMITS, problems, run_locust
 from devtools.stack import free_port, fresh_postgres_database, redis_reachable
 from devtools.tcp_proxy import TcpProxy
 
 SERVER = os.environ.get("TEST_DATABASE_URL")
-TICKET_NO = re.compile(r"ZX\d{12,14}")
+TICKET_NO = shapes.TICKET_NO.in_text
 
 
 pytestmark = [
@@ -53,6 +54,7 @@ def cluster(tmp_path_factory):
             database_url=proxied,
             redis_url=f"redis://127.0.0.1:{redis_proxy.listen_port}/{redis_db}",
             port=free_port(),
+            settings=SIMULATED_MERCHANT_LIMITS,  # the short load's merchants type faster than people
         )
         running.database_proxy, running.redis_proxy, running.direct_database_url = database, redis_proxy, database_url
         try:

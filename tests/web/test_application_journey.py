@@ -1,12 +1,12 @@
 """The application journey as merchants have it (socket.io chat), against the real Rasa server,
 action server and ticket store: apply, query, withdraw, and everything that can go wrong."""
 
-import re
 import uuid
 
+import shapes
 from tests.conftest import response_texts
 
-TICKET_NO = re.compile(r"ZX\d{12,14}")
+TICKET_NO = shapes.TICKET_NO.in_text
 
 
 def serial() -> str:

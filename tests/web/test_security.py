@@ -20,13 +20,14 @@ import requests
 import socketio
 import yaml
 
+import shapes
 from devtools.clients import APPLICATION_ANSWERS, WAIT_S, Merchant, new_address
 from devtools.stack import ACTION_TOKEN, PROJECT
 from shapes.masking import fold
 from tickets.statuses import HandoffStatus, Status
 
 DOMAIN = yaml.safe_load((PROJECT / "domain.yml").read_text(encoding="utf-8"))
-TICKET_NO = re.compile(r"ZX\d{12,14}")
+TICKET_NO = shapes.TICKET_NO.in_text
 
 
 def digits(text: str) -> str:

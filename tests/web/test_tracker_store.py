@@ -70,3 +70,21 @@ def test_a_tracker_reads_back_as_written(domain, tmp_path):
 def test_reading_matches_rasas_own_deserialisation():
     serialised = [event.as_dict() for event in _conversation()] + [{"no": "event key"}]
     assert deserialise_events(serialised) == rasa_deserialise_events(serialised)
+
+
+def test_saving_again_adds_only_the_new_events_and_reading_starts_at_the_latest_session(domain, tmp_path):
+    url = f"sqlite:///{tmp_path / 'trackers.db'}"
+    migrate(url)
+    store = ProjectSQLTrackerStore(domain, host=url)
+    tracker = DialogueStateTracker.from_events("conversation-2", _conversation(), domain.slots)
+    asyncio.run(store.save(tracker))
+    first_session = list(tracker.events)
+    later = [SessionStarted(), ActionExecuted("action_listen"), UserUttered("你好", intent={"name": "greet"})]
+    tracker = asyncio.run(store.retrieve("conversation-2"))  # a turn: read, add, save (twice, as Rasa may)
+    for event in later:
+        tracker.update(event)
+    asyncio.run(store.save(tracker))
+    tracker = asyncio.run(store.retrieve("conversation-2"))
+    asyncio.run(store.save(tracker))  # nothing new: nothing written
+    assert list(asyncio.run(store.retrieve("conversation-2")).events) == later
+    assert list(asyncio.run(store.retrieve_full_tracker("conversation-2")).events) == first_session + later
