@@ -61,6 +61,10 @@ def _document(message: Message) -> Text:
     return " ".join(token.text for token in tokens) if tokens else (message.get(TEXT) or "")
 
 
+def _unsegmented(document: Text) -> Text:
+    return document.lower().replace(" ", "")
+
+
 def _words(document: Text) -> List[Text]:
     return document.split()
 
@@ -89,6 +93,8 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
             "retrieval_intent": "faq",
             "char_ngrams": [1, 4],
             "word_ngrams": [1, 2],
+            # Character n-grams within words (as segmented) or across them (segmentation-proof).
+            "chars_across_words": False,
         }
 
     def __init__(
@@ -120,7 +126,8 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
                 (
                     "chars",
                     TfidfVectorizer(
-                        analyzer="char_wb",
+                        analyzer="char" if self.config["chars_across_words"] else "char_wb",
+                        preprocessor=_unsegmented if self.config["chars_across_words"] else None,
                         ngram_range=tuple(self.config["char_ngrams"]),
                         sublinear_tf=True,
                         lowercase=True,
