@@ -38,6 +38,7 @@ $(SPACY_PIPELINE)/meta.json: $(VENV)/.installed chinese_nlp/spacy_pipeline.py ch
 # Front-end dependencies come from the npm registry (package-lock.json) and are served locally:
 # socket.io-client (chat page, console) and Apache ECharts (the insights' charts).
 web/node_modules/.installed: web/package.json web/package-lock.json
+	command -v npm >/dev/null || scripts/install_system_packages.sh
 	cd web && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 

@@ -17,6 +17,7 @@ import socketio
 from tickets.office import BackOffice
 from tickets.statuses import AgentRole
 from tickets.views import HandoffCase
+from web.identity import CHAT_COOKIE
 
 # A deregistration application after its first message (phone, reason, balance, confirm).
 APPLICATION_ANSWERS = ("13912345678", "店铺转让了", "是的，已经转出了", "确认")
@@ -43,7 +44,7 @@ class Merchant:
             page = self.http.get(f"{base_url}/", timeout=30)
             page.raise_for_status()
         else:
-            self.http.cookies.set("zx_chat", cookie)
+            self.http.cookies.set(CHAT_COOKIE, cookie)
         self.events: "queue.Queue[tuple]" = queue.Queue()
         self.pending: List[tuple] = []
         # socket.io's requests go through this session, so every poll carries the cookie as a
@@ -55,7 +56,7 @@ class Merchant:
 
     @property
     def cookie(self) -> str:
-        return self.http.cookies.get("zx_chat")
+        return self.http.cookies.get(CHAT_COOKIE)
 
     @property
     def conversation_id(self) -> str:
@@ -177,7 +178,7 @@ class Desk:
 
     def case_of_conversation(self, browser_cookies: List[Dict[str, Any]]) -> Optional[HandoffCase]:
         """The active case of a browser, from its cookies (Playwright's context.cookies())."""
-        chat = next(c["value"] for c in browser_cookies if c["name"] == "zx_chat")
+        chat = next(c["value"] for c in browser_cookies if c["name"] == CHAT_COOKIE)
         return self.office.queue.active_handoff(chat.split(".")[0])
 
 

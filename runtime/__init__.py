@@ -23,6 +23,11 @@ def hand_back_the_gil_sooner() -> None:
     sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
 
 
+def redis_url() -> Optional[str]:
+    """ZX_REDIS_URL: set when several replicas share socket.io, the lock store and the rate limits."""
+    return os.environ.get("ZX_REDIS_URL") or None
+
+
 def secret_from(env_value: Optional[str], key_file: Path) -> bytes:
     """The env value, else a random key kept in `key_file` (created once, readable by us only)."""
     if env_value:

@@ -20,6 +20,7 @@ from limits import RateLimitItem, parse
 from limits.storage import Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
+from runtime import redis_url
 from runtime.metrics import RATE_LIMITED
 from tickets.calls import BlockingCalls
 
@@ -51,7 +52,7 @@ def client_key(secret: bytes, address: Optional[str]) -> str:
 
 class RateLimits:
     def __init__(self, storage_uri: Optional[str] = None) -> None:
-        uri = storage_uri or redis_storage_uri() or "memory://"
+        uri = storage_uri or redis_url() or "memory://"
         options = {"socket_timeout": 0.5, "socket_connect_timeout": 0.5} if uri.startswith("redis") else {}
         self.storage: Storage = storage_from_string(uri, **options)
         self._limiter = MovingWindowRateLimiter(self.storage)
@@ -80,11 +81,6 @@ class RateLimits:
 
     def reset(self) -> None:
         self.storage.reset()
-
-
-def redis_storage_uri() -> Optional[str]:
-    url = os.environ.get("ZX_REDIS_URL")
-    return url if url else None
 
 
 _limits: Optional[RateLimits] = None

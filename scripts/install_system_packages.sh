@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Debian packages the project needs beyond Python: chromium for the browser tests (Playwright
 # launches it by path; a browser download does not work on these offline machines), a Chinese font
-# (without one the pages' screenshots show boxes) and nginx, the load balancer of `make cluster`.
+# (without one the pages' screenshots show boxes), nginx, the load balancer of `make cluster`, and
+# npm (with Node.js), which fetches the pages' front-end libraries at setup.
 # Installed without starting any system service.
 set -euo pipefail
-PACKAGES=(chromium fonts-wqy-microhei nginx-light)
+PACKAGES=(chromium fonts-wqy-microhei nginx-light npm)
 missing=()
 command -v chromium >/dev/null || missing+=(chromium)
 [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing+=(fonts-wqy-microhei)
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
+command -v npm >/dev/null || missing+=(npm)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
   echo "missing Debian packages: ${missing[*]} (as root: apt-get install ${PACKAGES[*]})" >&2

@@ -131,6 +131,18 @@ def utc_now() -> datetime:
 _UNAVAILABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError)
 
 
+@contextmanager
+def unavailable_as_store_error() -> Iterator[None]:
+    """A database that cannot be reached or times out raises StoreUnavailable (Chinese message),
+    whoever's session it was (the back office's, the tracker store's)."""
+    try:
+        yield
+    except _UNAVAILABLE as error:
+        # The type name only: driver messages can quote SQL and connection details.
+        log.warning("database unavailable (%s)", type(error).__name__)
+        raise StoreUnavailable("工单系统暂时无法访问，请稍后再试") from error
+
+
 class Database:
     """An engine, its reader and writer sessions, and the clock: what every store works on.
 
@@ -154,13 +166,8 @@ class Database:
         A database that cannot be reached or times out raises StoreUnavailable (Chinese message).
         """
         factory = self._writer if write else self._reader
-        try:
-            with factory() as session, session.begin():
-                yield session
-        except _UNAVAILABLE as error:
-            # The type name only: driver messages can quote SQL and connection details.
-            log.warning("ticket database unavailable (%s)", type(error).__name__)
-            raise StoreUnavailable("工单系统暂时无法访问，请稍后再试") from error
+        with unavailable_as_store_error(), factory() as session, session.begin():
+            yield session
 
     def ping(self) -> bool:
         """True if the database answers a trivial query (StoreUnavailable otherwise)."""

@@ -16,7 +16,7 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from runtime.rate_limits import client_key, rate_limits
+from runtime.rate_limits import client_key, rate_limits, rule
 from shapes import InvalidValue
 from tickets.agents import SESSION_TTL
 from tickets.errors import StoreUnavailable, TicketError
@@ -32,7 +32,8 @@ log = logging.getLogger(__name__)
 MAX_REPLY_LEN = 1000
 QUEUE_PAGE = 50  # waiting cases per page: a flood of requests never hides the rest
 TOO_MANY_LOGINS = "登录尝试过于频繁，请稍后再试。"
-ACCOUNT_LOCKED_HERE = "该账号在此设备上的登录失败次数过多，请15分钟后再试，或联系管理员重设密码。"
+# The wait is the limit's window (ZX_LIMIT_LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT), not a number of its own.
+ACCOUNT_LOCKED_HERE = "该账号在此设备上的登录失败次数过多，请{minutes}分钟后再试，或联系管理员重设密码。"
 RETURNED_NOTICE = "人工客服已结束服务，接下来由注销助手继续为您解答。如需人工帮助，请输入“转人工”。"
 CLOSED_NOTICE = "本次人工服务已结束，感谢您的耐心等待。如还有问题，可以继续问注销助手。"
 
@@ -182,7 +183,8 @@ async def login(request: Request) -> HTTPResponse:
     if not await limits.hit("logins_per_client", client):
         return _error(429, TOO_MANY_LOGINS)
     if not await limits.allows("login_failures_per_account_and_client", account, client):
-        return _error(429, ACCOUNT_LOCKED_HERE)
+        window = rule("login_failures_per_account_and_client").get_expiry()
+        return _error(429, ACCOUNT_LOCKED_HERE.format(minutes=max(1, window // 60)))
     found = await desk.office.hashing.run(desk.office.agents.login, username, password)
     if found is None:
         await limits.hit("login_failures_per_account_and_client", account, client)

@@ -7,13 +7,14 @@ endpoints.yml: `lock_store: {type: web.lock_store.ProjectLockStore}`.
 from __future__ import annotations
 
 import logging
-import os
 from contextlib import contextmanager
 from typing import Any, Iterator, Text
 from urllib.parse import unquote, urlsplit
 
 from rasa.core.lock_store import LOCK_LIFETIME, InMemoryLockStore, LockError, LockStore, RedisLockStore
 from redis.exceptions import LockNotOwnedError
+
+from runtime import redis_url
 
 log = logging.getLogger(__name__)
 LOCK_DB_DEFAULT = 1  # Rasa's own default: locks apart from socket.io and rate-limit keys in db 0
@@ -72,7 +73,7 @@ class ProjectLockStore(LockStore):
     """A factory in the shape Rasa loads from endpoints.yml (a class taking `endpoint_config`)."""
 
     def __new__(cls, endpoint_config: Any = None) -> LockStore:  # type: ignore[misc]
-        url = os.environ.get("ZX_REDIS_URL")
+        url = redis_url()
         if not url:
             return InMemoryLockStore()
         parts = urlsplit(url)

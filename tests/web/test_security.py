@@ -25,6 +25,7 @@ from devtools.clients import APPLICATION_ANSWERS, WAIT_S, Merchant, new_address
 from devtools.stack import ACTION_TOKEN, PROJECT
 from shapes.masking import fold
 from tickets.statuses import HandoffStatus, Status
+from web.console_api import TOO_MANY_LOGINS
 
 DOMAIN = yaml.safe_load((PROJECT / "domain.yml").read_text(encoding="utf-8"))
 TICKET_NO = shapes.TICKET_NO.in_text
@@ -248,15 +249,27 @@ def test_wrong_logins_from_a_stranger_do_not_lock_the_agent_out(rasa_stack, desk
     agent = desk.new_agent()
     base = f"{rasa_stack.rasa_url}/console/api/login"
     stranger = {"X-Forwarded-For": new_address()}  # no Origin: not a browser
-    codes = [
-        requests.post(
-            base, json={"username": agent.username, "password": "guess"}, headers=stranger, timeout=30
-        ).status_code
+    replies = [
+        requests.post(base, json={"username": agent.username, "password": "guess"}, headers=stranger, timeout=30)
         for _ in range(20)
     ]
+    codes = [reply.status_code for reply in replies]
     assert codes[:5] == [401] * 5 and set(codes[5:]) == {429}
+    assert "15分钟后再试" in replies[5].json()["error"]  # the limit's default window, said in Chinese
     agent.login(rasa_stack.rasa_url)  # from the agent's own address
     assert agent.get("/me").json()["username"] == agent.username
+
+
+def test_one_address_cannot_guess_logins_across_accounts(rasa_stack):
+    """Usernames are guessable; cycling them from one address stops at the per-address limit."""
+    base = f"{rasa_stack.rasa_url}/console/api/login"
+    guesser = {"X-Forwarded-For": new_address()}
+    replies = [
+        requests.post(base, json={"username": f"agent{n}", "password": "guess"}, headers=guesser, timeout=30)
+        for n in range(21)
+    ]
+    assert [r.status_code for r in replies[:20]] == [401] * 20
+    assert replies[20].status_code == 429 and replies[20].json()["error"] == TOO_MANY_LOGINS
 
 
 # -- foreign origins -----------------------------------------------------------------------------

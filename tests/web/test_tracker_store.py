@@ -1,6 +1,7 @@
 """The project's SQL tracker store reads back exactly what it wrote, as Rasa's own reading would."""
 
 import asyncio
+import os
 
 import pytest
 from rasa.shared.core.domain import Domain
@@ -20,11 +21,16 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import all_subclasses
+from sqlalchemy.engine import make_url
 
 from actions import slots
-from devtools.stack import PROJECT
+from devtools.stack import PROJECT, free_port, fresh_postgres_database
+from devtools.tcp_proxy import TcpProxy
 from tickets.db import migrate
+from tickets.errors import StoreUnavailable
 from web.tracker_store import ProjectSQLTrackerStore, _event_classes, deserialise_events
+
+SERVER = os.environ.get("TEST_DATABASE_URL")
 
 
 @pytest.fixture(scope="module")
@@ -88,3 +94,23 @@ def test_saving_again_adds_only_the_new_events_and_reading_starts_at_the_latest_
     asyncio.run(store.save(tracker))  # nothing new: nothing written
     assert list(asyncio.run(store.retrieve("conversation-2")).events) == later
     assert list(asyncio.run(store.retrieve_full_tracker("conversation-2")).events) == first_session + later
+
+
+@pytest.mark.skipif(not SERVER, reason="TEST_DATABASE_URL not set: the refused database is a PostgreSQL, on CI")
+def test_a_refused_database_is_a_store_error_with_a_chinese_message(domain):
+    """Not a raw driver error: the chat, the console and the pages answer StoreUnavailable in Chinese."""
+    with fresh_postgres_database(SERVER) as url:
+        migrate(url)
+        real = make_url(url)
+        proxy = TcpProxy(free_port(), real.host or "127.0.0.1", real.port or 5432)
+        try:
+            store = ProjectSQLTrackerStore(
+                domain, host=real.set(host="127.0.0.1", port=proxy.listen_port).render_as_string(hide_password=False)
+            )
+            asyncio.run(store.save(DialogueStateTracker.from_events("conversation-3", _conversation(), domain.slots)))
+            proxy.refuse()
+            with pytest.raises(StoreUnavailable, match="暂时无法访问"):
+                asyncio.run(store.retrieve("conversation-3"))
+            store.engine.dispose()
+        finally:
+            proxy.close()

@@ -265,10 +265,11 @@
         headers: { Accept: "application/json" },
         signal: controller.signal,
       });
-      if (!res.ok) throw new Error("HTTP " + res.status);
-      renderHistory(await res.json(), replace);
+      const body = await res.json().catch(() => ({}));
+      if (!res.ok) throw { said: body.error };  // the server says why in Chinese (busy, unavailable)
+      renderHistory(body, replace);
     } catch (err) {
-      if (!replace) addMessage("system", { text: TEXT.historyFailed });
+      if (!replace) addMessage("system", { text: (err && err.said) || TEXT.historyFailed });
     } finally {
       clearTimeout(timer);
     }
