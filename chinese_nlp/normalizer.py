@@ -132,8 +132,9 @@ _STEPS: Sequence[Step] = (
     _regex_step(r"商户好|商户编码|商户编号", "商户号"),
     # Everything merchants call their terminal becomes POS机.
     _regex_step(r"刷卡机|收款机|刷卡器|机子|机器(?!人)|(?<![a-z])p\s?o\s?s+\s?(?:机器|机)?(?![a-z])", "POS机", re.I),
-    # Ticket numbers are case-insensitive for merchants, upper case for us.
+    # Ticket numbers and lettered serials are case-insensitive for merchants, upper case for us.
     _regex_step(r"(?<![a-z])zx(?=\d{12,14}(?!\d))", "ZX", re.I),
+    _regex_step(r"(?<![a-z0-9])[a-z]{1,4}(?=[0-9]{6,16}(?![a-z0-9]))", lambda m: m.group(0).upper(), re.I),
     # "+86 139 1234 5678", "139-1234-5678" → digits only.
     _regex_step(r"(?<![\d+])\+?86[\s.\-]*(?=1[3-9]\d[\d\s.\-]{8,12}(?!\d))", ""),
     _regex_step(r"(?<!\d)\d{3,6}(?:[ .·\-–—]+\d{3,6}){1,4}(?!\d)", _collapse_digit_groups),

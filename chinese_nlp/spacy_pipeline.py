@@ -30,6 +30,9 @@ SERIAL_KEYWORDS = {"机身号", "序列号", "终端号", "sn", "编号", "终�
 # Letters then digits ("QB7720391845") is a serial even without a keyword: phones and merchant
 # numbers are digits only, and application and case numbers (ZX…, RG…) are matched first.
 LETTERED_SERIAL = r"^(?!(?i:zx|rg)\d)[A-Za-z]{1,4}[0-9]{6,16}$"
+# After a keyword, any serial-shaped token except an application or case number ("申请编号ZX…": the
+# bot's own name for it ends in 编号).
+SERIAL_AFTER_KEYWORD = rf"^(?!(?:{shapes.TICKET_NO.body}|{shapes.CASE_NO.body})$)(?:{shapes.TERMINAL_SN.body})$"
 # What may stand between such a keyword and the serial ("机身号：是 WP1234…").
 SERIAL_SEPARATORS = {":", "：", "是", "为", "=", "号", "-", "/", "改成", "改为", "换成", "应该是"}
 
@@ -39,7 +42,7 @@ ENTITY_PATTERNS = [
     {
         "label": "terminal_sn",
         "pattern": [
-            {"TEXT": {"REGEX": shapes.TERMINAL_SN.token_regex}, "_": {"follows_serial_keyword": True}},
+            {"TEXT": {"REGEX": SERIAL_AFTER_KEYWORD}, "_": {"follows_serial_keyword": True}},
         ],
     },
     {"label": "terminal_sn", "pattern": [{"TEXT": {"REGEX": LETTERED_SERIAL}}]},

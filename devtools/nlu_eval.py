@@ -20,6 +20,7 @@ from rasa.shared.nlu.training_data.loading import load_data
 NLU_SETS = Path(__file__).resolve().parent.parent / "tests" / "nlu"
 HELDOUT = NLU_SETS / "heldout.yml"  # the test set: never trained on, never used to decide anything
 DEV = NLU_SETS / "dev.yml"  # the first held-out set, since used to steer training data
+DEV2 = NLU_SETS / "dev2.yml"  # a second development set, by another writer (for the style gap)
 UNANSWERABLE = NLU_SETS / "unanswerable.yml"  # policy questions no topic answers
 UNCLEAR = NLU_SETS / "unclear.txt"  # too vague to answer
 # What is honest for a question no topic answers: the "not in the policy" reply, or asking back.

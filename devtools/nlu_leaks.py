@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import List, Set
 
 from chinese_nlp.normalizer import normalize_text
-from devtools.nlu_eval import DEV, HELDOUT, NLU_SETS, UNANSWERABLE, load_examples, load_questions
+from devtools.nlu_eval import DEV, DEV2, HELDOUT, NLU_SETS, UNANSWERABLE, load_examples, load_questions
 
 TRAINING = Path(__file__).resolve().parent.parent / "data" / "nlu"
 UNANSWERABLE_DEV = NLU_SETS / "unanswerable_dev.yml"
@@ -23,7 +23,7 @@ def folded(text: str) -> str:
 
 
 def evaluation_texts() -> Set[str]:
-    texts = {folded(e.text) for path in (HELDOUT, DEV) for e in load_examples(path)}
+    texts = {folded(e.text) for path in (HELDOUT, DEV, DEV2) for e in load_examples(path)}
     return texts | {folded(q) for path in (UNANSWERABLE, UNANSWERABLE_DEV) for q in load_questions(path)}
 
 

@@ -2,7 +2,7 @@
 
 Usage: python -m scripts.nlu_experiment CONFIG [CONFIG …] [--test] [--grid]
 
-Scores the development sets — tests/nlu/dev.yml (intents, FAQ at response-key level, entities),
+Scores the development sets — tests/nlu/dev.yml and dev2.yml (intents, FAQ at response-key level, entities),
 tests/nlu/unanswerable_dev.yml (the share answered honestly: the "not in the policy" reply or an
 ask-back) and tests/nlu/unclear.txt (how often vague messages are asked back) — and the NLU
 training time. `--test` adds the test sets (heldout.yml, unanswerable.yml): only for the final
@@ -26,6 +26,7 @@ from rasa.model_training import train_nlu
 
 from devtools.nlu_eval import (
     DEV,
+    DEV2,
     HELDOUT,
     HONEST_LABELS,
     NLU_SETS,
@@ -99,6 +100,13 @@ def run(config: str, with_test_sets: bool) -> dict:
             "unclear_asked_back": round(asked_back, 2),
             "dev_confusions": dict(list(dev.confusions.items())[:15]),
         }
+        dev2 = evaluate(parse, load_examples(DEV2))
+        result.update(
+            dev2_intent_accuracy=round(dev2.intent_accuracy, 3),
+            dev2_entity_f1=round(dev2.entity_f1, 3),
+            dev2_fallback_rate=round(dev2.fallback_rate, 3),
+            dev2_confusions=dict(list(dev2.confusions.items())[:15]),
+        )
         if with_test_sets:
             test = evaluate(parse, load_examples(HELDOUT))
             result.update(

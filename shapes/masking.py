@@ -46,10 +46,11 @@ def mask_merchant_no(merchant_no: str) -> str:
 def _fold_char(ch: str) -> str:
     if ch in _DASHES:
         return _DASHES[ch]
-    if "\uff01" <= ch <= "\uff5e" or ch == "\u3000" or (ch.isdigit() and not ch.isascii()):
+    # Decimal digits only: "❶" and "²" are digits to str.isdigit() but not numbers int() reads.
+    if "\uff01" <= ch <= "\uff5e" or ch == "\u3000" or (ch.isdecimal() and not ch.isascii()):
         folded = unicodedata.normalize("NFKC", ch)
-        if len(folded) == 1 and (folded.isascii() or folded.isdigit()):
-            return str(int(folded)) if folded.isdigit() and not folded.isascii() else folded
+        if len(folded) == 1 and (folded.isascii() or folded.isdecimal()):
+            return str(int(folded)) if folded.isdecimal() and not folded.isascii() else folded
     return ch
 
 
@@ -66,7 +67,7 @@ def mask_card_no(card_no: str) -> str:
 
 
 def luhn_ok(digits: str) -> bool:
-    if not digits.isdigit():
+    if not (digits.isascii() and digits.isdigit()):
         return False
     total = 0
     for position, char in enumerate(reversed(digits)):

@@ -11,6 +11,7 @@ from rasa.shared.nlu.training_data.loading import load_data
 
 from devtools.nlu_eval import (
     DEV,
+    DEV2,
     HELDOUT,
     evaluate,
     honest_share,
@@ -23,11 +24,12 @@ from devtools.nlu_leaks import folded
 from shapes.masking import luhn_ok
 
 PROJECT = Path(__file__).resolve().parent.parent
-# The held-out test set (FAQ at response-key level): measured 0.939 once, for the final choice.
+# The held-out test set (FAQ at response-key level): measured 0.962 for the final choice (S5).
 # Issue #11's target is 0.97 and stays open (README, "NLU experiments"); this gate stops regressions.
-MIN_INTENT_ACCURACY = 0.93
+MIN_INTENT_ACCURACY = 0.955
 MIN_ENTITY_F1 = 0.98
-MIN_DEV_INTENT_ACCURACY = 0.97  # the first held-out set, now a development set (measured 0.978)
+# The development sets (measured 0.983 and 0.988): the first held-out set, and a second writer's.
+MIN_DEV_INTENT_ACCURACY = {"dev": 0.975, "dev2": 0.98}
 MIN_EXAMPLES_PER_LABEL = 10
 MIN_HONEST_SHARE = 0.90  # unanswerable questions answered honestly or asked back
 MIN_SAME_INTENT_SHARE = 0.995  # metamorphic: one sentence, many values
@@ -39,7 +41,7 @@ def _training():
     return load_data(str(PROJECT / "data" / "nlu"))
 
 
-@pytest.mark.parametrize("path", [HELDOUT, DEV], ids=["heldout", "dev"])
+@pytest.mark.parametrize("path", [HELDOUT, DEV, DEV2], ids=["heldout", "dev", "dev2"])
 def test_evaluation_sets_are_never_trained_on(path):
     training = {folded(m.get("text")) for m in _training().training_examples}
     assert [e.text for e in load_examples(path) if folded(e.text) in training] == []
@@ -63,10 +65,11 @@ def test_heldout_intent_accuracy_and_entity_f1(rasa_stack):
     assert report.entity_f1 >= MIN_ENTITY_F1, [e for e in report.errors if "found" in e]
 
 
-def test_dev_set_does_not_regress(rasa_stack):
-    report = evaluate(rasa_stack.parse, load_examples(DEV))
-    write_report(report, PROJECT / "reports" / "nlu_dev.json")
-    assert report.intent_accuracy >= MIN_DEV_INTENT_ACCURACY, report.confusions
+@pytest.mark.parametrize("name, path", [("dev", DEV), ("dev2", DEV2)])
+def test_development_sets_do_not_regress(rasa_stack, name, path):
+    report = evaluate(rasa_stack.parse, load_examples(path))
+    write_report(report, PROJECT / "reports" / f"nlu_{name}.json")
+    assert report.intent_accuracy >= MIN_DEV_INTENT_ACCURACY[name], report.confusions
 
 
 def test_questions_no_topic_answers_get_an_honest_reply_or_an_ask_back(rasa_stack):

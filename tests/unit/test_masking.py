@@ -70,6 +70,14 @@ def test_redact_leaves_ordinary_text_alone():
     assert redact(text) == text
 
 
+def test_redact_reads_other_scripts_digits_and_leaves_symbols_alone():
+    # Full-width and Arabic-Indic digits are digits; "❶" and "²" only look like them (hypothesis).
+    assert redact("手机１３８１２３４５６７８") == "手机138****5678"
+    assert redact("手机١٣٨١٢٣٤٥٦٧٨") == "手机138****5678"
+    assert redact("第❶步，10²") == "第❶步，10²"
+    assert not luhn_ok("❶²")
+
+
 def test_redact_prefers_card_over_merchant_mask():
     # A 15-digit run that passes Luhn is masked as a card: only the last 4 digits survive.
     assert redact(AMEX) == "***********0005"

@@ -21,6 +21,7 @@ from chinese_nlp.normalizer import normalize, normalize_text
         ("机子不用了", "POS机不用了"),
         ("pos机注销", "POS机注销"),
         ("查询zx202611270001", "查询ZX202611270001"),  # ticket prefix upper case
+        ("机身号qr5507781294", "机身号QR5507781294"),  # lettered serials too
         ("我 要 注 销", "我要注销"),
         ("S/N QR5507781294", "SN QR5507781294"),  # stray spaces between Chinese characters
     ],

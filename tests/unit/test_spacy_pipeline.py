@@ -36,6 +36,9 @@ def test_domain_words_are_single_tokens(nlp):
         ("序列号是 00001234567890", [("terminal_sn", "00001234567890")]),
         ("S/N QR5507781294", [("terminal_sn", "QR5507781294")]),
         ("查下zx202611270001", [("ticket_no", "ZX202611270001")]),
+        # The bot calls it 申请编号, and 编号 is also a serial keyword: still an application number.
+        ("申请编号zx202603280117，审核过了没", [("ticket_no", "ZX202603280117")]),
+        ("机身号 ab6603118824", [("terminal_sn", "AB6603118824")]),
         (
             "商户号 833581054110023 电话 186-0571-2293",
             [("merchant_no", "833581054110023"), ("phone", "18605712293")],
@@ -54,6 +57,7 @@ def test_structured_entities(nlp, text, expected):
         "卡号6222021234567890123",  # bank card: not one of our entities
         "ZX2026112700",  # ticket number too short
         "一共1391234567元",  # ten digits
+        "会话编号RG202611270001",  # a handoff case number is not a serial
     ],
 )
 def test_no_entity_where_there_is_none(nlp, text):
