@@ -135,8 +135,9 @@ _STEPS: Sequence[Step] = (
     # Ticket numbers and lettered serials are case-insensitive for merchants, upper case for us.
     _regex_step(r"(?<![a-z])zx(?=\d{12,14}(?!\d))", "ZX", re.I),
     _regex_step(r"(?<![a-z0-9])[a-z]{1,4}(?=[0-9]{6,16}(?![a-z0-9]))", lambda m: m.group(0).upper(), re.I),
-    # "+86 139 1234 5678", "139-1234-5678" → digits only.
-    _regex_step(r"(?<![\d+])\+?86[\s.\-]*(?=1[3-9]\d[\d\s.\-]{8,12}(?!\d))", ""),
+    # "+86 139 1234 5678", "139-1234-5678" → digits only. Only a whole mobile number follows the 86:
+    # a merchant number may begin with 8613….
+    _regex_step(r"(?<![\d+])\+?86[\s.\-]*(?=1[3-9]\d(?:[\s.\-]*\d){8}(?!\d))", ""),
     _regex_step(r"(?<!\d)\d{3,6}(?:[ .·\-–—]+\d{3,6}){1,4}(?!\d)", _collapse_digit_groups),
     # Spaces between Chinese characters carry no meaning; runs of spaces become one.
     _regex_step(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])", ""),

@@ -32,7 +32,15 @@ def test_normalises_what_merchants_type(typed, expected):
 
 @pytest.mark.parametrize(
     "text",
-    ["你是机器人吗", "商户号833581054110023", "2026年11月", "kakao", "机身号WP19283746501"],
+    [
+        "你是机器人吗",
+        "商户号833581054110023",
+        "商户号861391234567890",
+        "861300000000000",
+        "2026年11月",
+        "kakao",
+        "机身号WP19283746501",
+    ],
 )
 def test_leaves_meaningful_text_alone(text):
     assert normalize_text(text) == text
