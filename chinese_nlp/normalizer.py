@@ -14,6 +14,8 @@ from typing import Callable, List, Sequence, Tuple
 
 from opencc import OpenCC
 
+import shapes
+
 # Source index of every output character, plus one final entry for "end of text".
 OffsetMap = List[int]
 Step = Callable[[str], Tuple[str, OffsetMap]]
@@ -133,8 +135,12 @@ _STEPS: Sequence[Step] = (
     # Everything merchants call their terminal becomes POS机.
     _regex_step(r"刷卡机|收款机|刷卡器|机子|机器(?!人)|(?<![a-z])p\s?o\s?s+\s?(?:机器|机)?(?![a-z])", "POS机", re.I),
     # Ticket numbers and lettered serials are case-insensitive for merchants, upper case for us.
-    _regex_step(r"(?<![a-z])zx(?=\d{12,14}(?!\d))", "ZX", re.I),
-    _regex_step(r"(?<![a-z0-9])[a-z]{1,4}(?=[0-9]{6,16}(?![a-z0-9]))", lambda m: m.group(0).upper(), re.I),
+    _regex_step(rf"(?<![a-z])[a-z]{{2}}(?={shapes.TICKET_NO.body}(?!\d))", str.upper, re.I),
+    _regex_step(
+        rf"(?<![a-z0-9]){shapes.SERIAL_LETTERS}(?={shapes.SERIAL_DIGITS}(?![a-z0-9]))",
+        lambda m: m.group(0).upper(),
+        re.I,
+    ),
     # "+86 139 1234 5678", "139-1234-5678" → digits only. Only a whole mobile number follows the 86:
     # a merchant number may begin with 8613….
     _regex_step(r"(?<![\d+])\+?86[\s.\-]*(?=1[3-9]\d(?:[\s.\-]*\d){8}(?!\d))", ""),

@@ -29,7 +29,9 @@ ENTITY_LABELS = tuple(shapes.ENTITY_SHAPES)
 SERIAL_KEYWORDS = {"机身号", "序列号", "终端号", "sn", "编号", "终端", "设备号"}
 # Letters then digits ("QB7720391845") is a serial even without a keyword: phones and merchant
 # numbers are digits only, and application and case numbers (ZX…, RG…) are matched first.
-LETTERED_SERIAL = r"^(?!(?i:zx|rg)\d)[A-Za-z]{1,4}[0-9]{6,16}$"
+LETTERED_SERIAL = (
+    rf"^(?!(?i:{shapes.TICKET_PREFIX}|{shapes.CASE_PREFIX})[0-9]){shapes.SERIAL_LETTERS}{shapes.SERIAL_DIGITS}$"
+)
 # After a keyword, any serial-shaped token except an application or case number ("申请编号ZX…": the
 # bot's own name for it ends in 编号).
 SERIAL_AFTER_KEYWORD = rf"^(?!(?:{shapes.TICKET_NO.body}|{shapes.CASE_NO.body})$)(?:{shapes.TERMINAL_SN.body})$"

@@ -22,6 +22,7 @@ HELDOUT = NLU_SETS / "heldout.yml"  # the test set: never trained on, never used
 DEV = NLU_SETS / "dev.yml"  # the first held-out set, since used to steer training data
 DEV2 = NLU_SETS / "dev2.yml"  # a second development set, by another writer (for the style gap)
 UNANSWERABLE = NLU_SETS / "unanswerable.yml"  # policy questions no topic answers
+UNANSWERABLE_DEV = NLU_SETS / "unanswerable_dev.yml"  # the same kind, for choosing
 UNCLEAR = NLU_SETS / "unclear.txt"  # too vague to answer
 # What is honest for a question no topic answers: the "not in the policy" reply, or asking back.
 HONEST_LABELS = {"faq/not_covered", "nlu_fallback"}

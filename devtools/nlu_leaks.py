@@ -10,10 +10,9 @@ from pathlib import Path
 from typing import List, Set
 
 from chinese_nlp.normalizer import normalize_text
-from devtools.nlu_eval import DEV, DEV2, HELDOUT, NLU_SETS, UNANSWERABLE, load_examples, load_questions
+from devtools.nlu_eval import DEV, DEV2, HELDOUT, UNANSWERABLE, UNANSWERABLE_DEV, load_examples, load_questions
 
 TRAINING = Path(__file__).resolve().parent.parent / "data" / "nlu"
-UNANSWERABLE_DEV = NLU_SETS / "unanswerable_dev.yml"
 _ANNOTATION = re.compile(r"\[([^\]]*)\](\([^)]*\)|\{[^}]*\})")
 
 

@@ -29,8 +29,8 @@ from devtools.nlu_eval import (
     DEV2,
     HELDOUT,
     HONEST_LABELS,
-    NLU_SETS,
     UNANSWERABLE,
+    UNANSWERABLE_DEV,
     UNCLEAR,
     evaluate,
     honest_share,
@@ -40,7 +40,6 @@ from devtools.nlu_eval import (
 )
 
 PROJECT = Path(__file__).resolve().parent.parent
-UNANSWERABLE_DEV = NLU_SETS / "unanswerable_dev.yml"
 
 
 GRID = [(t, a, f) for t in (0.3, 0.4, 0.5, 0.6) for a in (0.0, 0.05, 0.1) for f in (0.2, 0.3, 0.4, 0.5, 0.6)]

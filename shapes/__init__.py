@@ -82,6 +82,10 @@ CASE_NO = Shape("case_no", "会话编号", CASE_PREFIX + _DATED, upper=True)
 ENTITY_SHAPES: Dict[str, Shape] = {s.name: s for s in (PHONE, MERCHANT_NO, TERMINAL_SN, TICKET_NO)}
 
 # "SN12345678", "S/N:12345678": the keyword glued to a serial.
+# Letters then digits ("QB7720391845"): a serial even without its keyword (chinese_nlp's entity
+# ruler), and upper-cased by the normaliser like ticket numbers.
+SERIAL_LETTERS, SERIAL_DIGITS = r"[A-Za-z]{1,4}", r"[0-9]{6,16}"
+
 _SERIAL_PREFIX = re.compile(rf"^(SN|S/N)(?=(?:{TERMINAL_SN.body})$)", re.IGNORECASE)
 
 
