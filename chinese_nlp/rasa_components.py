@@ -29,6 +29,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 import chinese_nlp.spacy_pipeline  # noqa: F401
 import shapes
 from chinese_nlp.normalizer import normalize
+from shapes.masking import CARD_PLACEHOLDER
 
 COMMAND_PREFIX = "/"
 
@@ -91,6 +92,8 @@ class TextNormalizer(_MessageRewriter):
 
 def placeholder_for(token: str) -> Optional[str]:
     """What a structured value reads as to the intent featurizers: its kind, not its digits."""
+    if token == CARD_PLACEHOLDER:  # a card number the web channel hid reads as the digits would
+        return "<number>"
     for shape in (shapes.TICKET_NO, shapes.CASE_NO, shapes.PHONE, shapes.MERCHANT_NO):
         if shape.whole.fullmatch(token):
             return f"<{shape.name}>"

@@ -8,6 +8,7 @@ the tokenizer with spaCy, which `spacy.load` needs; the Rasa normaliser componen
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -20,6 +21,7 @@ from spacy.tokens import Doc, Token
 from spacy.util import get_words_and_spaces
 
 import shapes
+from shapes.masking import CARD_PLACEHOLDER
 
 PIPELINE_NAME = "zhuxiao_zh"
 USER_DICT = Path(__file__).with_name("userdict.txt")
@@ -77,6 +79,9 @@ if not Token.has_extension("follows_serial_keyword"):
     Token.set_extension("follows_serial_keyword", getter=_follows_serial_keyword)
 
 
+_CARD_MARKER = re.compile(f"({re.escape(CARD_PLACEHOLDER)})")
+
+
 class JiebaTokenizer:
     """jieba segmentation with the domain dictionary; splits "SN12345678" into "SN" + serial."""
 
@@ -90,8 +95,13 @@ class JiebaTokenizer:
         self._jieba.load_userdict(str(user_dict))
 
     def _words(self, text: str) -> Iterable[str]:
-        for word in self._jieba.cut(text, HMM=True):
-            yield from shapes.split_serial_prefix(word)
+        # The web channel's marker for a hidden card number stays one token: a value, like the digits.
+        for part in _CARD_MARKER.split(text):
+            if part == CARD_PLACEHOLDER:
+                yield part
+                continue
+            for word in self._jieba.cut(part, HMM=True):
+                yield from shapes.split_serial_prefix(word)
 
     def __call__(self, text: str) -> Doc:
         words = [w for w in self._words(text) if w]

@@ -21,8 +21,10 @@ NLU_SETS = Path(__file__).resolve().parent.parent / "tests" / "nlu"
 HELDOUT = NLU_SETS / "heldout.yml"  # the test set: never trained on, never used to decide anything
 DEV = NLU_SETS / "dev.yml"  # the first held-out set, since used to steer training data
 DEV2 = NLU_SETS / "dev2.yml"  # a second development set, by another writer (for the style gap)
+DEV3 = NLU_SETS / "dev3.yml"  # a third, by two more writers (S6)
 UNANSWERABLE = NLU_SETS / "unanswerable.yml"  # policy questions no topic answers
 UNANSWERABLE_DEV = NLU_SETS / "unanswerable_dev.yml"  # the same kind, for choosing
+UNANSWERABLE_DEV3 = NLU_SETS / "unanswerable_dev3.yml"  # the same kind, by dev3's writers
 UNCLEAR = NLU_SETS / "unclear.txt"  # too vague to answer
 # What is honest for a question no topic answers: the "not in the policy" reply, or asking back.
 HONEST_LABELS = {"faq/not_covered", "nlu_fallback"}

@@ -10,7 +10,17 @@ from pathlib import Path
 from typing import List, Set
 
 from chinese_nlp.normalizer import normalize_text
-from devtools.nlu_eval import DEV, DEV2, HELDOUT, UNANSWERABLE, UNANSWERABLE_DEV, load_examples, load_questions
+from devtools.nlu_eval import (
+    DEV,
+    DEV2,
+    DEV3,
+    HELDOUT,
+    UNANSWERABLE,
+    UNANSWERABLE_DEV,
+    UNANSWERABLE_DEV3,
+    load_examples,
+    load_questions,
+)
 
 TRAINING = Path(__file__).resolve().parent.parent / "data" / "nlu"
 _ANNOTATION = re.compile(r"\[([^\]]*)\](\([^)]*\)|\{[^}]*\})")
@@ -22,8 +32,9 @@ def folded(text: str) -> str:
 
 
 def evaluation_texts() -> Set[str]:
-    texts = {folded(e.text) for path in (HELDOUT, DEV, DEV2) for e in load_examples(path)}
-    return texts | {folded(q) for path in (UNANSWERABLE, UNANSWERABLE_DEV) for q in load_questions(path)}
+    texts = {folded(e.text) for path in (HELDOUT, DEV, DEV2, DEV3) for e in load_examples(path)}
+    questions = (UNANSWERABLE, UNANSWERABLE_DEV, UNANSWERABLE_DEV3)
+    return texts | {folded(q) for path in questions for q in load_questions(path)}
 
 
 def _example(line: str) -> str:

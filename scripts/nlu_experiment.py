@@ -2,13 +2,14 @@
 
 Usage: python -m scripts.nlu_experiment CONFIG [CONFIG …] [--test] [--grid]
 
-Scores the development sets — tests/nlu/dev.yml and dev2.yml (intents, FAQ at response-key level, entities),
-tests/nlu/unanswerable_dev.yml (the share answered honestly: the "not in the policy" reply or an
-ask-back) and tests/nlu/unclear.txt (how often vague messages are asked back) — and the NLU
-training time. `--test` adds the test sets (heldout.yml, unanswerable.yml): only for the final
-choice, so that they stay unbiased. `--grid` scores a grid of fallback thresholds on the same
-trained model (give it a config without FallbackClassifier and FaqTopicFallback): what
-FallbackClassifier (threshold, ambiguity) and FaqTopicFallback (topic threshold) would have done.
+Scores the development sets — tests/nlu/dev.yml, dev2.yml and dev3.yml (intents, FAQ at
+response-key level, entities), tests/nlu/unanswerable_dev.yml and unanswerable_dev3.yml (the share
+answered honestly: the "not in the policy" reply or an ask-back) and tests/nlu/unclear.txt (how
+often vague messages are asked back) — and the NLU training time. `--test` adds the test sets
+(heldout.yml, unanswerable.yml): only for the final choice, so that they stay unbiased. `--grid`
+scores a grid of fallback thresholds on the same trained model (give it a config without
+FallbackClassifier and FaqTopicFallback): what FallbackClassifier (threshold, ambiguity) and
+FaqTopicFallback (topic threshold) would have done.
 Results are recorded by hand in README ("NLU experiments").
 """
 
@@ -27,10 +28,12 @@ from rasa.model_training import train_nlu
 from devtools.nlu_eval import (
     DEV,
     DEV2,
+    DEV3,
     HELDOUT,
     HONEST_LABELS,
     UNANSWERABLE,
     UNANSWERABLE_DEV,
+    UNANSWERABLE_DEV3,
     UNCLEAR,
     evaluate,
     honest_share,
@@ -99,13 +102,17 @@ def run(config: str, with_test_sets: bool) -> dict:
             "unclear_asked_back": round(asked_back, 2),
             "dev_confusions": dict(list(dev.confusions.items())[:15]),
         }
-        dev2 = evaluate(parse, load_examples(DEV2))
-        result.update(
-            dev2_intent_accuracy=round(dev2.intent_accuracy, 3),
-            dev2_entity_f1=round(dev2.entity_f1, 3),
-            dev2_fallback_rate=round(dev2.fallback_rate, 3),
-            dev2_confusions=dict(list(dev2.confusions.items())[:15]),
-        )
+        for name, path in (("dev2", DEV2), ("dev3", DEV3)):
+            report = evaluate(parse, load_examples(path))
+            result.update(
+                {
+                    f"{name}_intent_accuracy": round(report.intent_accuracy, 3),
+                    f"{name}_entity_f1": round(report.entity_f1, 3),
+                    f"{name}_fallback_rate": round(report.fallback_rate, 3),
+                    f"{name}_confusions": dict(list(report.confusions.items())[:15]),
+                }
+            )
+        result["unanswerable_dev3_honest"] = round(honest_share(parse, load_questions(UNANSWERABLE_DEV3))[0], 3)
         if with_test_sets:
             test = evaluate(parse, load_examples(HELDOUT))
             result.update(

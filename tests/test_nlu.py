@@ -12,7 +12,11 @@ from rasa.shared.nlu.training_data.loading import load_data
 from devtools.nlu_eval import (
     DEV,
     DEV2,
+    DEV3,
     HELDOUT,
+    UNANSWERABLE,
+    UNANSWERABLE_DEV,
+    UNANSWERABLE_DEV3,
     evaluate,
     honest_share,
     load_examples,
@@ -24,12 +28,13 @@ from devtools.nlu_leaks import folded
 from shapes.masking import luhn_ok
 
 PROJECT = Path(__file__).resolve().parent.parent
-# The held-out test set (FAQ at response-key level): measured 0.962 for the final choice (S5).
+# The held-out test set (FAQ at response-key level): measured 0.962 for the model as shipped (S6).
 # Issue #11's target is 0.97 and stays open (README, "NLU experiments"); this gate stops regressions.
 MIN_INTENT_ACCURACY = 0.955
 MIN_ENTITY_F1 = 0.98
-# The development sets (measured 0.983 and 0.988): the first held-out set, and a second writer's.
-MIN_DEV_INTENT_ACCURACY = {"dev": 0.975, "dev2": 0.98}
+# The development sets (S6, measured 0.983, 0.994 and 0.977): the first held-out set, a second
+# writer's and two more writers' (README, "NLU experiments").
+MIN_DEV_INTENT_ACCURACY = {"dev": 0.975, "dev2": 0.985, "dev3": 0.97}
 MIN_EXAMPLES_PER_LABEL = 10
 MIN_HONEST_SHARE = 0.90  # unanswerable questions answered honestly or asked back
 MIN_SAME_INTENT_SHARE = 0.995  # metamorphic: one sentence, many values
@@ -41,15 +46,16 @@ def _training():
     return load_data(str(PROJECT / "data" / "nlu"))
 
 
-@pytest.mark.parametrize("path", [HELDOUT, DEV, DEV2], ids=["heldout", "dev", "dev2"])
+@pytest.mark.parametrize("path", [HELDOUT, DEV, DEV2, DEV3], ids=["heldout", "dev", "dev2", "dev3"])
 def test_evaluation_sets_are_never_trained_on(path):
     training = {folded(m.get("text")) for m in _training().training_examples}
     assert [e.text for e in load_examples(path) if folded(e.text) in training] == []
 
 
-def test_unanswerable_questions_are_never_trained_on():
+@pytest.mark.parametrize("path", [UNANSWERABLE, UNANSWERABLE_DEV, UNANSWERABLE_DEV3], ids=["test", "dev", "dev3"])
+def test_unanswerable_questions_are_never_trained_on(path):
     training = {folded(m.get("text")) for m in _training().training_examples}
-    assert [q for q in load_questions() if folded(q) in training] == []
+    assert [q for q in load_questions(path) if folded(q) in training] == []
 
 
 def test_heldout_covers_every_label():
@@ -65,15 +71,16 @@ def test_heldout_intent_accuracy_and_entity_f1(rasa_stack):
     assert report.entity_f1 >= MIN_ENTITY_F1, [e for e in report.errors if "found" in e]
 
 
-@pytest.mark.parametrize("name, path", [("dev", DEV), ("dev2", DEV2)])
+@pytest.mark.parametrize("name, path", [("dev", DEV), ("dev2", DEV2), ("dev3", DEV3)])
 def test_development_sets_do_not_regress(rasa_stack, name, path):
     report = evaluate(rasa_stack.parse, load_examples(path))
     write_report(report, PROJECT / "reports" / f"nlu_{name}.json")
     assert report.intent_accuracy >= MIN_DEV_INTENT_ACCURACY[name], report.confusions
 
 
-def test_questions_no_topic_answers_get_an_honest_reply_or_an_ask_back(rasa_stack):
-    share, wrong = honest_share(rasa_stack.parse, load_questions())
+@pytest.mark.parametrize("path", [UNANSWERABLE, UNANSWERABLE_DEV, UNANSWERABLE_DEV3], ids=["test", "dev", "dev3"])
+def test_questions_no_topic_answers_get_an_honest_reply_or_an_ask_back(rasa_stack, path):
+    share, wrong = honest_share(rasa_stack.parse, load_questions(path))
     assert share >= MIN_HONEST_SHARE, wrong
 
 

@@ -5,6 +5,8 @@ import spacy
 
 from chinese_nlp import spacy_pipeline
 from chinese_nlp.normalizer import normalize_text
+from chinese_nlp.rasa_components import placeholder_for
+from shapes.masking import CARD_PLACEHOLDER, hide_card_numbers
 
 
 @pytest.fixture(scope="module")
@@ -67,3 +69,12 @@ def test_no_entity_where_there_is_none(nlp, text):
 def test_pipeline_carries_its_dictionary(tmp_path):
     spacy_pipeline.build(tmp_path / "zh")
     assert (tmp_path / "zh" / "tokenizer" / "userdict.txt").read_text(encoding="utf-8").startswith("随行付")
+
+
+def test_a_hidden_card_number_is_one_value_token(nlp):
+    """The web channel hides card numbers before NLU sees them; the classifier must read the marker
+    as a value (like the digits it replaced), not as the words 卡号 and 隐藏."""
+    text = hide_card_numbers("我的卡是6222 0212 3456 7890 128，你看下")
+    tokens = [t.text for t in nlp(normalize_text(text))]
+    assert CARD_PLACEHOLDER in tokens and "卡号" not in tokens
+    assert placeholder_for(CARD_PLACEHOLDER) == placeholder_for("6222021234567890128") == "<number>"
