@@ -3,7 +3,8 @@ the ResponseSelector: chosen by measurement (README, "NLU experiments") — as a
 development set, better calibrated for "not sure", and trained in seconds instead of minutes.
 
 It reads the tokens as the pipeline left them (normalised, values replaced by placeholders) and
-makes its own features: TF-IDF of character 1–4-grams and of word 1–2-grams. Rasa's
+makes its own features: TF-IDF of character 1–4-grams, of word 1–2-grams and of the pinyin syllable
+1–2-grams of how the message sounds (chinese_nlp.pinyin: homophone typos, Traditional characters). Rasa's
 CountVectorsFeaturizer would store a sparse matrix per token and message, which made up most of
 the training time, the model's size and per-message work.
 
@@ -50,6 +51,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
+from chinese_nlp.pinyin import SyllableNgrams, reading_table
+
 log = logging.getLogger(__name__)
 MODEL_FILE = "linear_classifier.pkl"
 RANKING_LENGTH = 10
@@ -95,6 +98,8 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
             "word_ngrams": [1, 2],
             # Character n-grams within words (as segmented) or across them (segmentation-proof).
             "chars_across_words": False,
+            # Syllable 1…n-grams of how the message sounds (chinese_nlp.pinyin); 0: none.
+            "pinyin_ngrams": 0,
         }
 
     def __init__(
@@ -121,29 +126,31 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         return cls(config, model_storage, resource)
 
     def _new_model(self) -> Pipeline:
-        features = FeatureUnion(
-            [
-                (
-                    "chars",
-                    TfidfVectorizer(
-                        analyzer="char" if self.config["chars_across_words"] else "char_wb",
-                        preprocessor=_unsegmented if self.config["chars_across_words"] else None,
-                        ngram_range=tuple(self.config["char_ngrams"]),
-                        sublinear_tf=True,
-                        lowercase=True,
-                    ),
+        blocks = [
+            (
+                "chars",
+                TfidfVectorizer(
+                    analyzer="char" if self.config["chars_across_words"] else "char_wb",
+                    preprocessor=_unsegmented if self.config["chars_across_words"] else None,
+                    ngram_range=tuple(self.config["char_ngrams"]),
+                    sublinear_tf=True,
+                    lowercase=True,
                 ),
-                (
-                    "words",
-                    TfidfVectorizer(
-                        analyzer=_words,
-                        ngram_range=tuple(self.config["word_ngrams"]),
-                        sublinear_tf=True,
-                        lowercase=False,
-                    ),
+            ),
+            (
+                "words",
+                TfidfVectorizer(
+                    analyzer=_words,
+                    ngram_range=tuple(self.config["word_ngrams"]),
+                    sublinear_tf=True,
+                    lowercase=False,
                 ),
-            ]
-        )
+            ),
+        ]
+        if self.config["pinyin_ngrams"]:
+            sounds = SyllableNgrams(reading_table(), self.config["pinyin_ngrams"])
+            blocks.append(("pinyin", TfidfVectorizer(analyzer=sounds, sublinear_tf=True, lowercase=False)))
+        features = FeatureUnion(blocks)
         classifier = LogisticRegression(
             C=self.config["C"], max_iter=self.config["max_iter"], class_weight="balanced", random_state=42
         )
