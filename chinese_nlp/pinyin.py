@@ -1,17 +1,21 @@
-"""How a message sounds: toneless pinyin syllables, so that homophone typos of a pinyin input method
-(注消, 住销, 身请) and Traditional characters (註銷) read like the words they stand for.
+"""How a message sounds: toneless pinyin syllables, so that the homophone typos of a pinyin input
+method read like the words they stand for (审合 → shen he like 审核; 身请, 余饿). The normaliser
+already rewrites the typos it lists (注消 → 注销) and Traditional characters before the classifier:
+these features cover the ones nobody listed.
 
 The reading table is built from pypinyin when the classifier trains and is stored in the model: at
 run time nothing imports pypinyin (its phrase dictionaries cost 57 MB; the table costs about 6 MB).
-Polyphonic characters take their first reading: features only need the same character to sound the
-same every time.
+Polyphonic characters take their first reading. A typo matches only when its first reading is the
+one the intended character has there: 银航 (yin hang) does not meet 银行, read yin xing.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Dict, List
 
 
+@lru_cache(maxsize=1)
 def reading_table() -> Dict[str, str]:
     """Every character pypinyin knows → its first reading without tone (注 → zhu)."""
     from pypinyin import Style
@@ -27,8 +31,9 @@ def reading_table() -> Dict[str, str]:
 
 
 class SyllableNgrams:
-    """A TfidfVectorizer analyzer: the syllable n-grams of a classifier document (tokens separated by
-    spaces). Characters without a reading stay together as one unit (`<phone>`, `pos`, `zhuxiao`)."""
+    """A TfidfVectorizer analyzer: the syllable 1…max_n-grams of a classifier document (tokens
+    separated by spaces; n-grams run across tokens, as speech does). Characters without a reading
+    stay together as one unit (`<phone>`, `pos`)."""
 
     def __init__(self, table: Dict[str, str], max_n: int) -> None:
         self.table, self.max_n = table, max_n

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from chinese_nlp.linear_classifier import LinearIntentClassifier
 from chinese_nlp.pinyin import SyllableNgrams, reading_table
 
 
@@ -16,12 +17,15 @@ def sounds():
 
 
 def test_homophone_typos_and_traditional_characters_sound_like_the_word(sounds):
+    """The typos nobody listed in the normaliser (审合, 身请, 余饿) reach the classifier as sounds."""
     assert sounds.syllables("注销") == sounds.syllables("注消") == sounds.syllables("註銷") == ["zhu", "xiao"]
     assert sounds.syllables("审合") == sounds.syllables("审核")
+    assert sounds.syllables("身请") == sounds.syllables("申请")
+    assert sounds.syllables("余饿") == sounds.syllables("余额")
 
 
 def test_letters_digits_and_placeholders_stay_whole(sounds):
-    assert sounds.syllables("pos机 <phone> 查询 zhuxiao") == ["pos", "ji", "<phone>", "cha", "xun", "zhuxiao"]
+    assert sounds.syllables("pos机 <phone> 查询 ka") == ["pos", "ji", "<phone>", "cha", "xun", "ka"]
 
 
 def test_features_are_syllables_and_neighbouring_pairs(sounds):
@@ -29,11 +33,17 @@ def test_features_are_syllables_and_neighbouring_pairs(sounds):
     assert sounds("") == []
 
 
-def test_a_trained_model_reads_without_pypinyin(sounds):
-    """The table travels in the model: loading and using it never imports pypinyin (57 MB)."""
+def test_a_trained_model_reads_without_pypinyin(tmp_path):
+    """The table travels in the model: loading the classifier and classifying never import pypinyin
+    (57 MB per replica)."""
+    component = LinearIntentClassifier({"pinyin_ngrams": 2}, None, None)  # type: ignore[arg-type]
+    documents = ["审核 要 多久", "注销 要 收费 吗", "我 要 注销", "你好"]
+    model = component._new_model().fit(documents, ["faq/review_time", "faq/policy_and_fees", "apply", "greet"])
+    (tmp_path / "model.pkl").write_bytes(pickle.dumps(model))
     code = (
-        "import pickle, sys; analyzer = pickle.loads(sys.stdin.buffer.read()); "
-        "assert analyzer.syllables('註銷') == ['zhu', 'xiao']; "
+        "import pickle, sys; import chinese_nlp.linear_classifier; "
+        f"model = pickle.loads(open({str(tmp_path / 'model.pkl')!r}, 'rb').read()); "
+        "assert model.predict(['审合 要 多久'])[0] == 'faq/review_time'; "
         "assert not any(m.startswith('pypinyin') for m in sys.modules), 'pypinyin imported'"
     )
-    subprocess.run([sys.executable, "-c", code], input=pickle.dumps(sounds), check=True, cwd=Path(__file__).parents[2])
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[2])
