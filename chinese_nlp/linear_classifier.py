@@ -4,7 +4,7 @@ development set, better calibrated for "not sure", and trained in about a minute
 
 It reads the tokens as the pipeline left them (normalised, values replaced by placeholders) and
 makes its own features: TF-IDF of character 1–4-grams, of words and, with `pinyin_ngrams` (config.yml:
-2), of the pinyin syllable n-grams of how the message sounds (chinese_nlp.pinyin: homophone typos). Rasa's
+[1, 2]), of the pinyin syllable n-grams of how the message sounds (chinese_nlp.pinyin: homophone typos). Rasa's
 CountVectorsFeaturizer would store a sparse matrix per token and message, which made up most of
 the training time, the model's size and per-message work.
 
@@ -51,7 +51,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
-from chinese_nlp.pinyin import SyllableNgrams, reading_table
+from chinese_nlp.pinyin import Syllables, reading_table
 
 log = logging.getLogger(__name__)
 MODEL_FILE = "linear_classifier.pkl"
@@ -98,8 +98,8 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
             "word_ngrams": [1, 1],  # 1–2 measured in S7: no better (README)
             # Character n-grams within words (as segmented) or across them (segmentation-proof).
             "chars_across_words": False,
-            # Syllable 1…n-grams of how the message sounds (chinese_nlp.pinyin); 0: none.
-            "pinyin_ngrams": 0,
+            # Syllable n-grams of how the message sounds (chinese_nlp.pinyin); null: none.
+            "pinyin_ngrams": None,
         }
 
     def __init__(
@@ -149,8 +149,14 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
             ),
         ]
         if self.config["pinyin_ngrams"]:
-            sounds = SyllableNgrams(reading_table(), self.config["pinyin_ngrams"])
-            blocks.append(("pinyin", TfidfVectorizer(analyzer=sounds, sublinear_tf=True, lowercase=False)))
+            sounds = TfidfVectorizer(
+                tokenizer=Syllables(reading_table()),
+                token_pattern=None,
+                ngram_range=tuple(self.config["pinyin_ngrams"]),
+                sublinear_tf=True,
+                lowercase=False,
+            )
+            blocks.append(("pinyin", sounds))
         features = FeatureUnion(blocks)
         classifier = LogisticRegression(
             C=self.config["C"], max_iter=self.config["max_iter"], class_weight="balanced", random_state=42

@@ -30,15 +30,15 @@ def reading_table() -> Dict[str, str]:
     return table
 
 
-class SyllableNgrams:
-    """A TfidfVectorizer analyzer: the syllable 1…max_n-grams of a classifier document (tokens
-    separated by spaces; n-grams run across tokens, as speech does). Characters without a reading
-    stay together as one unit (`<phone>`, `pos`)."""
+class Syllables:
+    """A TfidfVectorizer tokenizer: the syllables of a classifier document (tokens separated by
+    spaces; the vectorizer's n-grams run across tokens, as speech does). Characters without a
+    reading stay together as one unit (`<phone>`, `pos`)."""
 
-    def __init__(self, table: Dict[str, str], max_n: int) -> None:
-        self.table, self.max_n = table, max_n
+    def __init__(self, table: Dict[str, str]) -> None:
+        self.table = table
 
-    def syllables(self, document: str) -> List[str]:
+    def __call__(self, document: str) -> List[str]:
         units: List[str] = []
         for token in document.lower().split():
             other = ""  # a run of characters without a reading (letters, digits, a placeholder)
@@ -54,7 +54,3 @@ class SyllableNgrams:
             if other:
                 units.append(other)
         return units
-
-    def __call__(self, document: str) -> List[str]:
-        units = self.syllables(document)
-        return [" ".join(units[i : i + n]) for n in range(1, self.max_n + 1) for i in range(len(units) - n + 1)]

@@ -8,35 +8,37 @@ from pathlib import Path
 import pytest
 
 from chinese_nlp.linear_classifier import LinearIntentClassifier
-from chinese_nlp.pinyin import SyllableNgrams, reading_table
+from chinese_nlp.pinyin import Syllables, reading_table
 
 
 @pytest.fixture(scope="module")
 def sounds():
-    return SyllableNgrams(reading_table(), 2)
+    return Syllables(reading_table())
 
 
 def test_homophone_typos_and_traditional_characters_sound_like_the_word(sounds):
     """The typos nobody listed in the normaliser (审合, 身请, 余饿) reach the classifier as sounds."""
-    assert sounds.syllables("注销") == sounds.syllables("注消") == sounds.syllables("註銷") == ["zhu", "xiao"]
-    assert sounds.syllables("审合") == sounds.syllables("审核")
-    assert sounds.syllables("身请") == sounds.syllables("申请")
-    assert sounds.syllables("余饿") == sounds.syllables("余额")
+    assert sounds("注销") == sounds("注消") == sounds("註銷") == ["zhu", "xiao"]
+    assert sounds("审合") == sounds("审核")
+    assert sounds("身请") == sounds("申请")
+    assert sounds("余饿") == sounds("余额")
 
 
 def test_letters_digits_and_placeholders_stay_whole(sounds):
-    assert sounds.syllables("pos机 <phone> 查询 ka") == ["pos", "ji", "<phone>", "cha", "xun", "ka"]
+    assert sounds("pos机 <phone> 查询 ka") == ["pos", "ji", "<phone>", "cha", "xun", "ka"]
 
 
-def test_features_are_syllables_and_neighbouring_pairs(sounds):
-    assert sounds("注销 审核") == ["zhu", "xiao", "shen", "he", "zhu xiao", "xiao shen", "shen he"]
-    assert sounds("") == []
+def test_features_are_syllables_and_neighbouring_pairs():
+    component = LinearIntentClassifier({"pinyin_ngrams": [1, 2]}, None, None)  # type: ignore[arg-type]
+    features = dict(component._new_model().named_steps["features"].transformer_list)["pinyin"].build_analyzer()
+    assert features("注销 审核") == ["zhu", "xiao", "shen", "he", "zhu xiao", "xiao shen", "shen he"]
+    assert features("") == []
 
 
 def test_a_trained_model_reads_without_pypinyin(tmp_path):
     """The table travels in the model: loading the classifier and classifying never import pypinyin
     (57 MB per replica)."""
-    component = LinearIntentClassifier({"pinyin_ngrams": 2}, None, None)  # type: ignore[arg-type]
+    component = LinearIntentClassifier({"pinyin_ngrams": [1, 2]}, None, None)  # type: ignore[arg-type]
     documents = ["审核 要 多久", "注销 要 收费 吗", "我 要 注销", "你好"]
     model = component._new_model().fit(documents, ["faq/review_time", "faq/policy_and_fees", "apply", "greet"])
     (tmp_path / "model.pkl").write_bytes(pickle.dumps(model))
