@@ -351,11 +351,18 @@ async def close_waiting(request: Request, desk: SupportDesk, agent: AgentView) -
     closed = await office.run(
         office.queue.close_waiting, numbers, actor_kind=Actor.AGENT, actor_name=agent.username, note="批量关闭"
     )
+    # The database has closed them all (it decides: the bot answers their next message). One
+    # conversation that cannot be written now must not keep the notice from the others.
+    not_told = []
     for case in closed:
-        await conversation_log.give_back_to_bot(desk.rasa, case.conversation_id, CLOSED_NOTICE)
-        await _tell_merchant_it_ended(desk, case, CLOSED_NOTICE)
+        try:
+            await conversation_log.give_back_to_bot(desk.rasa, case.conversation_id, CLOSED_NOTICE)
+            await _tell_merchant_it_ended(desk, case, CLOSED_NOTICE)
+        except Exception as error:  # reported to the agent and logged; the others still get theirs
+            not_told.append(case.case_no)
+            log.warning("case %s closed, its merchant not told: %s", case.case_no, type(error).__name__)
     log.info("%d waiting cases closed by %s", len(closed), agent.username)
-    return json_reply({"closed": [c.case_no for c in closed]})
+    return json_reply({"closed": [c.case_no for c in closed], "not_told": not_told})
 
 
 @api.post("/tickets/<ticket_no>/move")

@@ -27,6 +27,8 @@ from devtools.cluster import NGINX, Cluster
 from devtools.load import SIMULATED_MERCHANT_LIMITS, problems, run_locust
 from devtools.stack import free_port, fresh_postgres_database, redis_reachable
 from devtools.tcp_proxy import TcpProxy
+from web.console_api import CLOSED_NOTICE
+from web.lock_store import KEY_PREFIX, MUTEX_WAIT_S
 
 SERVER = os.environ.get("TEST_DATABASE_URL")
 TICKET_NO = shapes.TICKET_NO.in_text
@@ -57,6 +59,7 @@ def cluster(tmp_path_factory):
             settings=SIMULATED_MERCHANT_LIMITS,  # the short load's merchants type faster than people
         )
         running.database_proxy, running.redis_proxy, running.direct_database_url = database, redis_proxy, database_url
+        running.redis_db = redis_db
         try:
             yield running.start()
         finally:
@@ -105,6 +108,36 @@ def test_a_handoff_pause_holds_whichever_replica_gets_the_next_message(cluster, 
     assert [m["text"] for m in transcript if m["from"] == "merchant"][-1] == "人呢？"
     first.close()
     other_tab.close()
+
+
+def test_closing_waiting_cases_in_bulk_tells_every_merchant_it_can_reach(cluster, desk):
+    """One conversation's lock is held by a replica that died mid-turn: its merchant cannot be told
+    now, the others still are, the agent hears which one, and that merchant's next message goes to
+    the bot (the database closed the case)."""
+    merchants = [merchant_on(cluster, n % 2) for n in range(3)]
+    for merchant in merchants:
+        merchant.texts("转人工")
+        assert merchant.next_event("handoff")[1] == {"state": "queued"}
+    cases = [desk.case_of(merchant).case_no for merchant in merchants]
+    stuck = merchants[1]
+    held = redis.Redis(db=cluster.redis_db)
+    mutex = f"{KEY_PREFIX}:lock:{stuck.conversation_id}:mutex"
+    held.set(mutex, "a replica that died", ex=int(MUTEX_WAIT_S * 10))
+    try:
+        agent = desk.new_agent().login(replica_url(cluster, 0))
+        reply = agent.post("/cases/close-waiting", {"case_nos": cases}).json()
+    finally:
+        held.delete(mutex)
+    assert sorted(reply["closed"]) == sorted(cases) and reply["not_told"] == [cases[1]]
+    for merchant in (merchants[0], merchants[2]):
+        assert merchant.next_event("handoff")[1] == {"state": "ended"}
+        assert CLOSED_NOTICE in merchant.bot_texts()
+        assert desk.case_of(merchant) is None
+    assert desk.case_of(stuck) is None and CLOSED_NOTICE not in stuck.bot_texts()
+    answer = stuck.texts("注销要收费吗")
+    assert answer and "费用" in answer[0], "the bot answers the merchant whose case was closed"
+    for merchant in merchants:
+        merchant.close()
 
 
 def test_two_replicas_never_run_turns_of_one_conversation_at_once(cluster, desk):

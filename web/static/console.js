@@ -286,7 +286,11 @@
     if (!numbers.length || !window.confirm(`确定关闭所选的 ${numbers.length} 个等待中的会话吗？商户会收到会话结束的提示。`)) return;
     el.closeSelected.disabled = true;
     try {
-      await api("POST", "/cases/close-waiting", { case_nos: numbers });
+      const result = await api("POST", "/cases/close-waiting", { case_nos: numbers });
+      const notTold = result.not_told || [];
+      if (notTold.length) {
+        showError(`已关闭 ${result.closed.length} 个会话；其中 ${notTold.length} 位商户暂未收到结束提示（${notTold.join("、")}），他们再发消息时由注销助手接待。`);
+      }
       state.selected = new Set();
       state.queueSig = null;
     } catch (err) {
