@@ -129,7 +129,7 @@ _STEPS: Sequence[Step] = (
     _regex_step(r"dong\s*jie|冻洁|动结", "冻结", re.I),
     _regex_step(r"注消|住销|主销|注宵|驻销|註消", "注销"),
     _regex_step(r"撤消", "撤销"),
-    _regex_step(r"机身码|机身编号|机身好", "机身号"),
+    _regex_step(r"机身码|机身编号|机身好|机器号|机器编号", "机身号"),
     _regex_step(r"(?<![a-z])s\s*/\s*n(?![a-z])", "SN", re.I),
     _regex_step(r"商户好|商户编码|商户编号", "商户号"),
     # Everything merchants call their terminal becomes POS机.
@@ -145,6 +145,12 @@ _STEPS: Sequence[Step] = (
     # a merchant number may begin with 8613….
     _regex_step(r"(?<![\d+])\+?86[\s.\-]*(?=1[3-9]\d(?:[\s.\-]*\d){8}(?!\d))", ""),
     _regex_step(r"(?<!\d)\d{3,6}(?:[ .·\-–—]+\d{3,6}){1,4}(?!\d)", _collapse_digit_groups),
+    # "ZX 2026 1205 0031", "zx-2026…": the prefix joins its digits once they are one group.
+    _regex_step(
+        rf"(?<![a-z])({shapes.TICKET_PREFIX}|{shapes.CASE_PREFIX})[ .·\-–—]+(?={shapes.DATED_DIGITS}(?!\d))",
+        lambda m: m.group(1).upper(),
+        re.I,
+    ),
     # Spaces between Chinese characters carry no meaning; runs of spaces become one.
     _regex_step(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])", ""),
     _regex_step(r"\s{2,}", " "),

@@ -69,14 +69,14 @@ CASE_PREFIX = "RG"  # 人工: handoff cases
 # Ticket and case numbers: prefix + Shanghai date (8 digits) + daily sequence of 4 to 6 digits
 # (it grows past 9999 instead of running out).
 SEQUENCE_DIGITS = (4, 6)
-_DATED = rf"[0-9]{{{8 + SEQUENCE_DIGITS[0]},{8 + SEQUENCE_DIGITS[1]}}}"
+DATED_DIGITS = rf"[0-9]{{{8 + SEQUENCE_DIGITS[0]},{8 + SEQUENCE_DIGITS[1]}}}"
 
 MERCHANT_NO = Shape("merchant_no", "商户编号", r"[0-9]{15}")
 PHONE = Shape("phone", "手机号", r"1[3-9][0-9]{9}")
 # 8–20 letters or digits with at least one digit (a word like "Question" is not a serial).
 TERMINAL_SN = Shape("terminal_sn", "机身号", r"(?=[A-Za-z]*[0-9])[A-Za-z0-9]{8,20}", upper=True, boundary="A-Za-z0-9")
-TICKET_NO = Shape("ticket_no", "申请编号", TICKET_PREFIX + _DATED, upper=True)
-CASE_NO = Shape("case_no", "会话编号", CASE_PREFIX + _DATED, upper=True)
+TICKET_NO = Shape("ticket_no", "申请编号", TICKET_PREFIX + DATED_DIGITS, upper=True)
+CASE_NO = Shape("case_no", "会话编号", CASE_PREFIX + DATED_DIGITS, upper=True)
 
 # The structured entities NLU extracts (spaCy entity ruler).
 ENTITY_SHAPES: Dict[str, Shape] = {s.name: s for s in (PHONE, MERCHANT_NO, TERMINAL_SN, TICKET_NO)}

@@ -28,13 +28,12 @@ from devtools.nlu_leaks import folded
 from shapes.masking import luhn_ok
 
 PROJECT = Path(__file__).resolve().parent.parent
-# The held-out test set (FAQ at response-key level): measured 0.968 for the model as shipped (S7).
-# Issue #11's target is 0.97 and stays open (README, "NLU experiments"); this gate stops regressions.
-MIN_INTENT_ACCURACY = 0.96
+# The held-out test set (FAQ at response-key level): issue #11's target, 0.97 (measured 0.977, S8).
+MIN_INTENT_ACCURACY = 0.97
 MIN_ENTITY_F1 = 0.98
-# The development sets (S7, measured 0.980, 0.997 and 0.993): the first held-out set, a second
+# The development sets (S8, measured 0.980, 0.997 and 0.995): the first held-out set, a second
 # writer's and two more writers' (README, "NLU experiments").
-MIN_DEV_INTENT_ACCURACY = {"dev": 0.975, "dev2": 0.985, "dev3": 0.985}
+MIN_DEV_INTENT_ACCURACY = {"dev": 0.975, "dev2": 0.99, "dev3": 0.99}
 MIN_EXAMPLES_PER_LABEL = 10
 MIN_HONEST_SHARE = 0.90  # unanswerable questions answered honestly or asked back
 MIN_SAME_INTENT_SHARE = 0.995  # metamorphic: one sentence, many values

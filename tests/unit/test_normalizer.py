@@ -21,6 +21,9 @@ from chinese_nlp.normalizer import normalize, normalize_text
         ("机子不用了", "POS机不用了"),
         ("pos机注销", "POS机注销"),
         ("查询zx202611270001", "查询ZX202611270001"),  # ticket prefix upper case
+        ("申请编号ZX 2026 1205 0031", "申请编号ZX202612050031"),  # copied in groups
+        ("单号zx-2026-1204-0003", "单号ZX202612040003"),
+        ("机器号N7X2026001893", "机身号N7X2026001893"),  # not a POS机号
         ("机身号qr5507781294", "机身号QR5507781294"),  # lettered serials too
         ("我 要 注 销", "我要注销"),
         ("S/N QR5507781294", "SN QR5507781294"),  # stray spaces between Chinese characters

@@ -41,6 +41,8 @@ def test_domain_words_are_single_tokens(nlp):
         # The bot calls it 申请编号, and 编号 is also a serial keyword: still an application number.
         ("申请编号zx202603280117，审核过了没", [("ticket_no", "ZX202603280117")]),
         ("机身号 ab6603118824", [("terminal_sn", "AB6603118824")]),
+        ("查询进度，申请编号ZX 2026 1205 0031", [("ticket_no", "ZX202612050031")]),  # copied in groups
+        ("机器号N7X2026001893，电话186-0217-3345", [("terminal_sn", "N7X2026001893"), ("phone", "18602173345")]),
         (
             "商户号 833581054110023 电话 186-0571-2293",
             [("merchant_no", "833581054110023"), ("phone", "18605712293")],
