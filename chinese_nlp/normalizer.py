@@ -112,6 +112,19 @@ def _collapse_digit_groups(match: re.Match) -> str:
 
 _CJK = r"\u4e00-\u9fff"
 
+# Ticket and case numbers as merchants copy them: "zx202611270001", "ZX 2026 1205 0031",
+# "ZX-20240815-0721" → prefix in upper case, digits joined (only a whole number: 12–14 digits).
+_GROUP_SEP = r"[ .·\-–—]"
+_NUMBER_WITH_PREFIX = (
+    rf"(?<![a-z])({shapes.TICKET_PREFIX}|{shapes.CASE_PREFIX}){_GROUP_SEP}*"
+    rf"((?:[0-9]{_GROUP_SEP}*){{{shapes.DATED_LENGTHS[0] - 1},{shapes.DATED_LENGTHS[1] - 1}}}[0-9])(?![0-9])"
+)
+
+
+def _joined_number(match: re.Match) -> str:
+    return match.group(1).upper() + re.sub(r"\D", "", match.group(2))
+
+
 # Order matters: width first, then script, then obfuscations, then vocabulary.
 _STEPS: Sequence[Step] = (
     _per_char_step(_to_half_width),
@@ -129,13 +142,13 @@ _STEPS: Sequence[Step] = (
     _regex_step(r"dong\s*jie|冻洁|动结", "冻结", re.I),
     _regex_step(r"注消|住销|主销|注宵|驻销|註消", "注销"),
     _regex_step(r"撤消", "撤销"),
-    _regex_step(r"机身码|机身编号|机身好|机器号|机器编号", "机身号"),
+    _regex_step(r"机身码|机身编号|机身好|机器编?号(?!称)", "机身号"),
     _regex_step(r"(?<![a-z])s\s*/\s*n(?![a-z])", "SN", re.I),
     _regex_step(r"商户好|商户编码|商户编号", "商户号"),
     # Everything merchants call their terminal becomes POS机.
     _regex_step(r"刷卡机|收款机|刷卡器|机子|机器(?!人)|(?<![a-z])p\s?o\s?s+\s?(?:机器|机)?(?![a-z])", "POS机", re.I),
     # Ticket numbers and lettered serials are case-insensitive for merchants, upper case for us.
-    _regex_step(rf"(?<![a-z])[a-z]{{2}}(?={shapes.TICKET_NO.body}(?!\d))", str.upper, re.I),
+    _regex_step(_NUMBER_WITH_PREFIX, _joined_number, re.I),
     _regex_step(
         rf"(?<![a-z0-9]){shapes.SERIAL_LETTERS}(?={shapes.SERIAL_DIGITS}(?![a-z0-9]))",
         lambda m: m.group(0).upper(),
@@ -145,12 +158,6 @@ _STEPS: Sequence[Step] = (
     # a merchant number may begin with 8613….
     _regex_step(r"(?<![\d+])\+?86[\s.\-]*(?=1[3-9]\d(?:[\s.\-]*\d){8}(?!\d))", ""),
     _regex_step(r"(?<!\d)\d{3,6}(?:[ .·\-–—]+\d{3,6}){1,4}(?!\d)", _collapse_digit_groups),
-    # "ZX 2026 1205 0031", "zx-2026…": the prefix joins its digits once they are one group.
-    _regex_step(
-        rf"(?<![a-z])({shapes.TICKET_PREFIX}|{shapes.CASE_PREFIX})[ .·\-–—]+(?={shapes.DATED_DIGITS}(?!\d))",
-        lambda m: m.group(1).upper(),
-        re.I,
-    ),
     # Spaces between Chinese characters carry no meaning; runs of spaces become one.
     _regex_step(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])", ""),
     _regex_step(r"\s{2,}", " "),

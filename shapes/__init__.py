@@ -69,7 +69,8 @@ CASE_PREFIX = "RG"  # 人工: handoff cases
 # Ticket and case numbers: prefix + Shanghai date (8 digits) + daily sequence of 4 to 6 digits
 # (it grows past 9999 instead of running out).
 SEQUENCE_DIGITS = (4, 6)
-DATED_DIGITS = rf"[0-9]{{{8 + SEQUENCE_DIGITS[0]},{8 + SEQUENCE_DIGITS[1]}}}"
+DATED_LENGTHS = (8 + SEQUENCE_DIGITS[0], 8 + SEQUENCE_DIGITS[1])
+DATED_DIGITS = rf"[0-9]{{{DATED_LENGTHS[0]},{DATED_LENGTHS[1]}}}"
 
 MERCHANT_NO = Shape("merchant_no", "商户编号", r"[0-9]{15}")
 PHONE = Shape("phone", "手机号", r"1[3-9][0-9]{9}")

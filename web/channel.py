@@ -17,7 +17,7 @@ from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIO
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
-from socketio import AsyncRedisManager, AsyncServer
+from socketio import AsyncServer
 
 from actions.handoff import MAY_HAVE_QUEUED_A_CASE
 from runtime.metrics import ERRORS, TURN_SECONDS, TURNS
@@ -31,6 +31,7 @@ from web.health import health
 from web.http_util import enter_room
 from web.identity import CHAT_COOKIE, client_address, conversation_of, cookies_from_environ
 from web.pages import pages_blueprint, serve_chat_page_at_root
+from web.replica_messages import replica_messages
 from web.settings import WebSettings, load_settings
 
 log = logging.getLogger(__name__)
@@ -141,8 +142,7 @@ class WebChatInput(SocketIOInput):
         if self.settings.redis_url:
             # Replicas pass messages through Redis; a Redis that hangs must not hold a reply (each
             # message is delivered on this replica first, then published for the others).
-            timeouts = {"socket_timeout": REDIS_TIMEOUT_S, "socket_connect_timeout": REDIS_TIMEOUT_S}
-            manager = AsyncRedisManager(self.settings.redis_url, redis_options=timeouts)
+            manager = replica_messages(self.settings.redis_url, REDIS_TIMEOUT_S)
         sio = AsyncServer(
             async_mode="sanic", cors_allowed_origins=list(self.settings.site_origins), client_manager=manager
         )

@@ -7,14 +7,18 @@ office's rule (tickets.handoff); this module maps requests to it, and its errors
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
+from rasa.core.lock_store import LockError
+from redis.exceptions import RedisError
 from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from sqlalchemy.exc import SQLAlchemyError
 
 from runtime.rate_limits import client_key, rate_limits, rule
 from shapes import InvalidValue
@@ -35,6 +39,8 @@ TOO_MANY_LOGINS = "登录尝试过于频繁，请稍后再试。"
 # The wait is the limit's window (ZX_LIMIT_LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT), not a number of its own.
 ACCOUNT_LOCKED_HERE = "该账号在此设备上的登录失败次数过多，请{minutes}分钟后再试，或联系管理员重设密码。"
 RETURNED_NOTICE = "人工客服已结束服务，接下来由注销助手继续为您解答。如需人工帮助，请输入“转人工”。"
+# Rasa waits up to a ticket's 60 s lifetime for a conversation's lock; a bulk close does not.
+HAND_BACK_WAIT_S = 5.0
 CLOSED_NOTICE = "本次人工服务已结束，感谢您的耐心等待。如还有问题，可以继续问注销助手。"
 
 api = Blueprint("web_console_api", url_prefix="/console/api")
@@ -351,18 +357,29 @@ async def close_waiting(request: Request, desk: SupportDesk, agent: AgentView) -
     closed = await office.run(
         office.queue.close_waiting, numbers, actor_kind=Actor.AGENT, actor_name=agent.username, note="批量关闭"
     )
-    # The database has closed them all (it decides: the bot answers their next message). One
-    # conversation that cannot be written now must not keep the notice from the others.
-    not_told = []
+    # The database has closed them all (it decides: the bot answers their next message). Each
+    # merchant's page is told; a conversation whose transcript cannot be written now (its turn lock
+    # held by a replica that died mid-turn, its store away) waits at most a few seconds and is
+    # reported, so it neither holds up the others nor the agent.
+    not_handed_back = []
     for case in closed:
-        try:
-            await conversation_log.give_back_to_bot(desk.rasa, case.conversation_id, CLOSED_NOTICE)
-            await _tell_merchant_it_ended(desk, case, CLOSED_NOTICE)
-        except Exception as error:  # reported to the agent and logged; the others still get theirs
-            not_told.append(case.case_no)
-            log.warning("case %s closed, its merchant not told: %s", case.case_no, type(error).__name__)
+        if not await _hand_back_within(desk, case, CLOSED_NOTICE):
+            not_handed_back.append(case.case_no)
+        await _tell_merchant_it_ended(desk, case, CLOSED_NOTICE)
     log.info("%d waiting cases closed by %s", len(closed), agent.username)
-    return json_reply({"closed": [c.case_no for c in closed], "not_told": not_told})
+    return json_reply({"closed": [c.case_no for c in closed], "not_handed_back": not_handed_back})
+
+
+async def _hand_back_within(desk: SupportDesk, case: HandoffCase, notice: Text) -> bool:
+    """Give the conversation back to the bot in its transcript; False when that cannot be done now."""
+    try:
+        await asyncio.wait_for(
+            conversation_log.give_back_to_bot(desk.rasa, case.conversation_id, notice), HAND_BACK_WAIT_S
+        )
+        return True
+    except (asyncio.TimeoutError, LockError, RedisError, SQLAlchemyError, StoreUnavailable, OSError) as error:
+        log.warning("case %s closed, its conversation not handed back: %s", case.case_no, type(error).__name__)
+        return False
 
 
 @api.post("/tickets/<ticket_no>/move")

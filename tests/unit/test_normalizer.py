@@ -23,7 +23,13 @@ from chinese_nlp.normalizer import normalize, normalize_text
         ("查询zx202611270001", "查询ZX202611270001"),  # ticket prefix upper case
         ("申请编号ZX 2026 1205 0031", "申请编号ZX202612050031"),  # copied in groups
         ("单号zx-2026-1204-0003", "单号ZX202612040003"),
+        ("zx2026 1205 0031", "ZX202612050031"),
+        ("ZX-20240815-0721", "ZX202408150721"),
+        ("ZX 2026 1205 0031 5678", "ZX202612050031 5678"),  # a last-4 proof after it stays apart
+        ("IDZX202612050031", "IDZX202612050031"),  # letters before a ticket number: no crash
+        ("abzx202611270001", "ABZX202611270001"),
         ("机器号N7X2026001893", "机身号N7X2026001893"),  # not a POS机号
+        ("收款机器号AB12345678", "POS机身号AB12345678"),
         ("机身号qr5507781294", "机身号QR5507781294"),  # lettered serials too
         ("我 要 注 销", "我要注销"),
         ("S/N QR5507781294", "SN QR5507781294"),  # stray spaces between Chinese characters
@@ -43,6 +49,7 @@ def test_normalises_what_merchants_type(typed, expected):
         "2026年11月",
         "kakao",
         "机身号WP19283746501",
+        "我要zx 13912345678",  # zx for 注销, then a phone: not a ticket number
     ],
 )
 def test_leaves_meaningful_text_alone(text):

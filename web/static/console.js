@@ -287,9 +287,9 @@
     el.closeSelected.disabled = true;
     try {
       const result = await api("POST", "/cases/close-waiting", { case_nos: numbers });
-      const notTold = result.not_told || [];
-      if (notTold.length) {
-        showError(`已关闭 ${result.closed.length} 个会话；其中 ${notTold.length} 位商户暂未收到结束提示（${notTold.join("、")}），他们再发消息时由注销助手接待。`);
+      const notHandedBack = result.not_handed_back || [];
+      if (notHandedBack.length) {
+        showError(`已关闭 ${(result.closed || []).length} 个会话；其中 ${notHandedBack.length} 个会话的记录暂未能交还注销助手（${notHandedBack.join("、")}），商户已收到结束提示，再发消息时由注销助手接待。`);
       }
       state.selected = new Set();
       state.queueSig = null;
