@@ -11,6 +11,8 @@ import re
 import unicodedata
 from typing import Iterator, List, Tuple
 
+from shapes import CASE_PREFIX, DATED_LENGTHS, TICKET_PREFIX
+
 # Text is searched in a folded copy of the same length: full-width digits and separators
 # ("１３９　１２３４－５６７８") and dashes read as their ASCII forms, so positions still match.
 _DASHES = {"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-", "\u00b7": "."}
@@ -22,6 +24,9 @@ _MERCHANT = re.compile(rf"(?<![\d+])(?:\d{{15}}|\d{{4}}{_SEP}\d{{4}}{_SEP}\d{{4}
 # A run of digits where single separators may split groups ("6222 0212 3456 7890").
 # A leading "+" marks an international phone number, never a card.
 _DIGIT_RUN = re.compile(rf"(?<![\d+])\d+(?:{_SEP}\d+)*(?!\d)")
+
+# An application or case number's prefix, right before its digits.
+_DATED_PREFIX = re.compile(rf"(?<![A-Za-z])(?:{TICKET_PREFIX}|{CASE_PREFIX}){_SEP}*$", re.IGNORECASE)
 
 CARD_MIN_DIGITS, CARD_MAX_DIGITS = 13, 19
 MERCHANT_NO_DIGITS = 15
@@ -82,6 +87,14 @@ def _is_card(digits: str) -> bool:
     return CARD_MIN_DIGITS <= len(digits) <= CARD_MAX_DIGITS and luhn_ok(digits)
 
 
+def _is_dated_number(text: str, run: re.Match) -> bool:
+    """The digits of an application or case number ("ZX2026120500031"): one in ten of the longer
+    ones passes Luhn, and hiding it would lose the number the merchant is asking about."""
+    digits = len(re.sub(r"\D", "", run.group()))
+    near = max(0, run.start() - 8)  # the prefix and a few separators; not the whole text each time
+    return DATED_LENGTHS[0] <= digits <= DATED_LENGTHS[1] and bool(_DATED_PREFIX.search(text, near, run.start()))
+
+
 def _card_spans(text: str) -> Iterator[Tuple[int, int]]:
     """Spans of card numbers in `text`.
 
@@ -90,6 +103,8 @@ def _card_spans(text: str) -> Iterator[Tuple[int, int]]:
     left to right. A card is never cut inside a group of digits.
     """
     for run in _DIGIT_RUN.finditer(text):
+        if _is_dated_number(text, run):
+            continue
         groups = [(m.start(), m.end()) for m in re.finditer(r"\d+", run.group())]
         digits_before = [0]  # digits in groups[:i], so a window's size is a subtraction
         for start, end in groups:
