@@ -114,9 +114,9 @@ _CJK = r"\u4e00-\u9fff"
 
 # Ticket and case numbers as merchants copy them: "zx202611270001", "ZX 2026 1205 0031",
 # "ZX-20240815-0721" → prefix in upper case, digits joined (only a whole number: 12–14 digits).
-_GROUP_SEP = r"[ .·\-–—]"
+_GROUP_SEP = r"[ .·\-–—]"  # what merchants put between groups of digits
 _NUMBER_WITH_PREFIX = (
-    rf"(?<![a-z])({shapes.TICKET_PREFIX}|{shapes.CASE_PREFIX}){_GROUP_SEP}*"
+    rf"(?<![a-z])({shapes.DATED_PREFIXES}){_GROUP_SEP}*"
     rf"((?:[0-9]{_GROUP_SEP}*){{{shapes.DATED_LENGTHS[0] - 1},{shapes.DATED_LENGTHS[1] - 1}}}[0-9])(?![0-9])"
 )
 
@@ -157,7 +157,7 @@ _STEPS: Sequence[Step] = (
     # "+86 139 1234 5678", "139-1234-5678" → digits only. Only a whole mobile number follows the 86:
     # a merchant number may begin with 8613….
     _regex_step(r"(?<![\d+])\+?86[\s.\-]*(?=1[3-9]\d(?:[\s.\-]*\d){8}(?!\d))", ""),
-    _regex_step(r"(?<!\d)\d{3,6}(?:[ .·\-–—]+\d{3,6}){1,4}(?!\d)", _collapse_digit_groups),
+    _regex_step(rf"(?<!\d)\d{{3,6}}(?:{_GROUP_SEP}+\d{{3,6}}){{1,4}}(?!\d)", _collapse_digit_groups),
     # Spaces between Chinese characters carry no meaning; runs of spaces become one.
     _regex_step(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])", ""),
     _regex_step(r"\s{2,}", " "),

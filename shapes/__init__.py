@@ -70,6 +70,7 @@ CASE_PREFIX = "RG"  # 人工: handoff cases
 # (it grows past 9999 instead of running out).
 SEQUENCE_DIGITS = (4, 6)
 DATED_LENGTHS = (8 + SEQUENCE_DIGITS[0], 8 + SEQUENCE_DIGITS[1])
+DATED_PREFIXES = rf"(?:{TICKET_PREFIX}|{CASE_PREFIX})"  # a regex: either prefix
 DATED_DIGITS = rf"[0-9]{{{DATED_LENGTHS[0]},{DATED_LENGTHS[1]}}}"
 
 MERCHANT_NO = Shape("merchant_no", "商户编号", r"[0-9]{15}")

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from typing import Iterator, List, Tuple
 
-from shapes import CASE_PREFIX, DATED_LENGTHS, TICKET_PREFIX
+from shapes import DATED_LENGTHS, DATED_PREFIXES
 
 # Text is searched in a folded copy of the same length: full-width digits and separators
 # ("１３９　１２３４－５６７８") and dashes read as their ASCII forms, so positions still match.
@@ -26,7 +26,7 @@ _MERCHANT = re.compile(rf"(?<![\d+])(?:\d{{15}}|\d{{4}}{_SEP}\d{{4}}{_SEP}\d{{4}
 _DIGIT_RUN = re.compile(rf"(?<![\d+])\d+(?:{_SEP}\d+)*(?!\d)")
 
 # An application or case number's prefix, right before its digits.
-_DATED_PREFIX = re.compile(rf"(?<![A-Za-z])(?:{TICKET_PREFIX}|{CASE_PREFIX}){_SEP}*$", re.IGNORECASE)
+_DATED_PREFIX = re.compile(rf"(?<![A-Za-z]){DATED_PREFIXES}{_SEP}*$", re.IGNORECASE)
 
 CARD_MIN_DIGITS, CARD_MAX_DIGITS = 13, 19
 MERCHANT_NO_DIGITS = 15

@@ -39,8 +39,9 @@ TOO_MANY_LOGINS = "登录尝试过于频繁，请稍后再试。"
 # The wait is the limit's window (ZX_LIMIT_LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT), not a number of its own.
 ACCOUNT_LOCKED_HERE = "该账号在此设备上的登录失败次数过多，请{minutes}分钟后再试，或联系管理员重设密码。"
 RETURNED_NOTICE = "人工客服已结束服务，接下来由注销助手继续为您解答。如需人工帮助，请输入“转人工”。"
-# Rasa waits up to a ticket's 60 s lifetime for a conversation's lock; a bulk close does not.
+# Rasa waits up to a ticket's 60 s lifetime for a conversation's lock; ending a case does not.
 HAND_BACK_WAIT_S = 5.0
+NOT_HANDED_BACK = "该会话的记录暂时无法写入，请稍后重试。"
 CLOSED_NOTICE = "本次人工服务已结束，感谢您的耐心等待。如还有问题，可以继续问注销助手。"
 
 api = Blueprint("web_console_api", url_prefix="/console/api")
@@ -312,7 +313,8 @@ async def _end(desk: SupportDesk, agent: AgentView, case_no: Text, status: Hando
     case = await office.run(office.queue.case_for_agent, case_no, agent.username, must_be_claimed=True)
     # Tracker first: if the database write then fails, the case is still the agent's and the
     # bot stays silent (the database decides); a retry gives back again, harmlessly.
-    await conversation_log.give_back_to_bot(desk.rasa, case.conversation_id, notice)
+    if not await _hand_back_within(desk, case, notice):
+        raise StoreUnavailable(NOT_HANDED_BACK)
     case = await office.run(office.queue.end_handoff, case.case_no, status, agent=agent.username)
     await _tell_merchant_it_ended(desk, case, notice)
     log.info("case %s %s by %s", case.case_no, status.value, agent.username)
@@ -360,11 +362,10 @@ async def close_waiting(request: Request, desk: SupportDesk, agent: AgentView) -
     # The database has closed them all (it decides: the bot answers their next message). Each
     # merchant's page is told; a conversation whose transcript cannot be written now (its turn lock
     # held by a replica that died mid-turn, its store away) waits at most a few seconds and is
-    # reported, so it neither holds up the others nor the agent.
-    not_handed_back = []
+    # reported; all are handed back at once, so a hundred cases take those seconds, not 100 × 5.
+    handed_back = await asyncio.gather(*(_hand_back_within(desk, case, CLOSED_NOTICE) for case in closed))
+    not_handed_back = [case.case_no for case, done in zip(closed, handed_back, strict=True) if not done]
     for case in closed:
-        if not await _hand_back_within(desk, case, CLOSED_NOTICE):
-            not_handed_back.append(case.case_no)
         await _tell_merchant_it_ended(desk, case, CLOSED_NOTICE)
     log.info("%d waiting cases closed by %s", len(closed), agent.username)
     return json_reply({"closed": [c.case_no for c in closed], "not_handed_back": not_handed_back})

@@ -15,8 +15,9 @@ from urllib.parse import urlsplit
 
 from socketio import AsyncRedisManager
 
-# A silent dead link is noticed after about 10 + 3 × 5 s.
-KEEPALIVE = {socket.TCP_KEEPIDLE: 10, socket.TCP_KEEPINTVL: 5, socket.TCP_KEEPCNT: 3}
+# A silent dead link is noticed after about 10 + 3 × 5 s (Linux names; elsewhere the system's defaults).
+_KEEPALIVE = {"TCP_KEEPIDLE": 10, "TCP_KEEPINTVL": 5, "TCP_KEEPCNT": 3}
+KEEPALIVE = {getattr(socket, name): value for name, value in _KEEPALIVE.items() if hasattr(socket, name)}
 
 
 class ReplicaMessages(AsyncRedisManager):

@@ -27,7 +27,8 @@ from devtools.cluster import NGINX, Cluster
 from devtools.load import SIMULATED_MERCHANT_LIMITS, problems, run_locust
 from devtools.stack import free_port, fresh_postgres_database, redis_reachable
 from devtools.tcp_proxy import TcpProxy
-from web.console_api import CLOSED_NOTICE
+from tickets.statuses import HandoffStatus
+from web.console_api import CLOSED_NOTICE, NOT_HANDED_BACK
 from web.lock_store import KEY_PREFIX, AtomicRedisLockStore
 
 SERVER = os.environ.get("TEST_DATABASE_URL")
@@ -157,6 +158,23 @@ def test_closing_waiting_cases_in_bulk_when_one_conversation_is_locked(cluster, 
     assert answer and "费用" in answer[0], "the bot answers the merchant whose case was closed"
     for merchant in merchants:
         merchant.close()
+
+
+def test_ending_one_case_whose_conversation_is_locked_is_refused_in_chinese_and_can_be_retried(cluster, desk):
+    """The transcript first, then the database: while a dead replica holds the conversation's turn
+    ticket the agent hears so within seconds (not after Rasa's 60 s), and the case stays theirs."""
+    merchant = merchant_on(cluster, 1)
+    merchant.texts("转人工")
+    case = desk.case_of(merchant)
+    agent = desk.new_agent().login(replica_url(cluster, 0))
+    assert agent.post(f"/cases/{case.case_no}/claim").ok
+    with held_by_a_dead_replica(cluster, merchant.conversation_id, "turn ticket"):
+        refused = agent.post(f"/cases/{case.case_no}/close")
+    assert refused.status_code == 503 and refused.json()["error"] == NOT_HANDED_BACK
+    assert desk.case_of(merchant).status is HandoffStatus.CLAIMED
+    assert agent.post(f"/cases/{case.case_no}/close").ok  # once the lock is free
+    assert desk.case_of(merchant) is None and CLOSED_NOTICE in merchant.bot_texts()
+    merchant.close()
 
 
 def test_two_replicas_never_run_turns_of_one_conversation_at_once(cluster, desk):
