@@ -96,8 +96,9 @@ def reset(names: Iterable[Text]) -> List[Dict[Text, Any]]:
 
 
 def masked_ticket_no(ticket_no: Text) -> Text:
-    """Enough to recognise one's own ticket, not enough to look someone else's up."""
-    return ticket_no[:6] + "****" + ticket_no[-4:]
+    """Enough to recognise one's own ticket (its date, its last two digits), not enough to look
+    someone else's up."""
+    return ticket_no[:10] + "****" + ticket_no[-2:]
 
 
 def say_existing_ticket(dispatcher: CollectingDispatcher, ticket: TicketView, terminal_sn: Text) -> None:

@@ -2,7 +2,7 @@
 
 The proof is the actions' own business: every action here acts only on a ticket in
 `owned_tickets` — set only by actions, when this conversation applied for the ticket or proved
-the phone's last 4 digits in this session — never on the message-filled `ticket_no` alone.
+the whole phone number on it in this session — never on the message-filled `ticket_no` alone.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from actions import form_values, slots
 from actions.form_support import NOT_AN_ANSWER, TOO_MANY_ERRORS, GuardedFormValidationAction, reset
 from actions.ticket_service import apologise_unavailable, client_of, owned_tickets, with_owned
 from runtime.rate_limits import rate_limits
+from tickets import throttle
 from tickets.errors import IllegalTransition, StoreUnavailable, TicketError
 from tickets.numbering import SHANGHAI
 from tickets.office import back_office
@@ -83,11 +84,17 @@ class ValidateTicketAccessForm(GuardedFormValidationAction):
             return {slots.OWNERSHIP_PROOF: None, slots.TICKET_NO: None, slots.ACCESS_OUTCOME: TOO_MANY_ERRORS}
         office = back_office()
         try:
-            owner = await office.run(office.tickets.owns, ticket_no, phone)
+            # The conversation id names this browser (its signed chat cookie): if it applied for or
+            # proved this ticket before, strangers' failures elsewhere never slow it down.
+            proof = await office.run(office.tickets.owns, ticket_no, phone, conversation_id=tracker.sender_id)
         except StoreUnavailable as error:
             apologise_unavailable(dispatcher, error)
             return self.store_unavailable(slots.OWNERSHIP_PROOF)
-        if not owner:
+        if proof.retry_after is not None:
+            # Said for any number typed, existing or not: it tells a stranger nothing.
+            dispatcher.utter_message(response="utter_ticket_protected", minutes=throttle.minutes(proof.retry_after))
+            return {slots.OWNERSHIP_PROOF: None, slots.TICKET_NO: None, slots.ACCESS_OUTCOME: TOO_MANY_ERRORS}
+        if not proof.owner:
             await limits.hit("proof_failures_per_client", client)
             await limits.hit("proof_failures_per_ticket_and_client", ticket_no, client)
             # One answer for "no such ticket" and "wrong phone": no way to probe which numbers exist.

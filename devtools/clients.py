@@ -41,8 +41,9 @@ class Merchant:
         self.http = requests.Session()
         self.http.headers["X-Forwarded-For"] = self.address
         if cookie is None:
-            page = self.http.get(f"{base_url}/", timeout=30)
-            page.raise_for_status()
+            # What the page does on opening: its history call starts the conversation (the cookie).
+            self.http.get(f"{base_url}/", timeout=30).raise_for_status()
+            self.http.get(f"{base_url}/chat/history", timeout=30).raise_for_status()
         else:
             self.http.cookies.set(CHAT_COOKIE, cookie)
         self.events: "queue.Queue[tuple]" = queue.Queue()

@@ -7,7 +7,7 @@ import os
 import secrets
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Tuple
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VAR = PROJECT_ROOT / "var"  # local state of `make run`: the SQLite database, generated secrets
@@ -42,6 +42,15 @@ def secret_from(env_value: Optional[str], key_file: Path) -> bytes:
             handle.write(secrets.token_hex(32))
         os.replace(draft, key_file)  # atomic: a concurrent reader never sees a half-written key
     return key_file.read_text().strip().encode()
+
+
+def secrets_from_list(value: str) -> Tuple[bytes, ...]:
+    """Comma-separated secrets (older keys still accepted while a new one takes over), each checked."""
+    keys = tuple(part.strip() for part in value.split(",") if part.strip())
+    for key in keys:
+        if len(key) < MIN_SECRET_LEN:
+            raise ValueError(f"every previous secret key must have at least {MIN_SECRET_LEN} characters")
+    return tuple(key.encode() for key in keys)
 
 
 def secret(variable: str, file_name: str) -> bytes:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import logging
 import os
 from typing import Dict, Optional
@@ -26,17 +27,20 @@ from tickets.calls import BlockingCalls
 
 log = logging.getLogger(__name__)
 
-# rule → default; README, "Security", lists them.
+# rule → default; docs/security.md lists them and explains the per-address numbers: many mobile
+# merchants in China share one IPv4 address (carrier NAT), so an address is sized for a crowd of
+# merchants, while the per-conversation and per-account rules stay tight.
 DEFAULTS: Dict[str, str] = {
     "messages_per_conversation": "20/minute",  # a merchant types; a script floods
-    "messages_per_client": "60/minute",  # one address, all its conversations
-    "conversations_per_client": "30/hour",  # page loads that start a new conversation
+    "messages_per_client": "300/minute",  # one address, all its conversations: ~50 merchants typing
+    "conversations_per_client": "200/hour",  # conversations started from one address
     "handoffs_per_conversation": "3/hour",
-    "handoffs_per_client": "10/hour",
-    "logins_per_client": "20/15 minutes",  # console login attempts from one address
-    "login_failures_per_account_and_client": "5/15 minutes",  # then that address waits, not the agent
+    "handoffs_per_client": "30/hour",
+    "logins_per_client": "60/15 minutes",  # console logins from one address (an office shares one)
+    # then that browser (or, unknown, that address) waits; other devices never do
+    "login_failures_per_account_and_client": "5/15 minutes",
     "proof_failures_per_ticket_and_client": "5/30 minutes",  # wrong phone numbers for one ticket
-    "proof_failures_per_client": "10/hour",  # across tickets: cycling ticket numbers stops here
+    "proof_failures_per_client": "30/hour",  # across tickets: cycling ticket numbers stops here
 }
 LIMITER_TIMEOUT_S = 1.0
 
@@ -46,8 +50,21 @@ def rule(name: str) -> RateLimitItem:
 
 
 def client_key(secret: bytes, address: Optional[str]) -> str:
-    """A stable, non-reversible name for a client address (addresses are personal data)."""
-    return hmac.new(secret, (address or "?").encode(), hashlib.sha256).hexdigest()[:16]
+    """A stable, non-reversible name for a client address (addresses are personal data). An IPv6
+    client counts by its /64: a phone or a home is given a whole /64 and may use any address in it."""
+    return hmac.new(secret, _counted_as(address or "?").encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def _counted_as(address: str) -> str:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
 
 
 class RateLimits:

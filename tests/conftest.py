@@ -6,7 +6,7 @@ import os
 import uuid
 from contextlib import ExitStack
 from dataclasses import dataclass
-from typing import Iterator, List, Optional
+from typing import Iterator, List, NoReturn, Optional
 
 import pytest
 import yaml
@@ -16,6 +16,28 @@ from devtools.stack import MODEL, PROJECT, RasaStack, fresh_postgres_database, r
 from tickets.db import make_engine, migrate
 
 PG_SKIP_REASON = "TEST_DATABASE_URL not set: PostgreSQL tests run on CI"
+# On CI (.ci/run sets CI=true) every component a test needs is there: a missing one fails the test
+# instead of skipping it, so a PostgreSQL, Redis, nginx or chromium that did not start cannot leave
+# CI green with its tests unrun.
+ON_CI = os.environ.get("CI") == "true"
+
+
+def missing(reason: str) -> NoReturn:
+    """A component the test needs is not there: skipped with the reason, or failed on CI."""
+    if ON_CI:
+        pytest.fail(f"{reason} — on CI (CI=true) it must be there", pytrace=False)
+    pytest.skip(reason)
+
+
+def requires(available: bool, reason: str) -> pytest.MarkDecorator:
+    """Mark tests that need a component (checked before each test runs; see `missing`)."""
+    return pytest.mark.requires(available=available, reason=reason)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    for mark in item.iter_markers("requires"):
+        if not mark.kwargs["available"]:
+            missing(mark.kwargs["reason"])
 
 
 @dataclass(frozen=True)
@@ -37,7 +59,7 @@ def database(request, tmp_path) -> Iterator[Database]:
 
     url = os.environ.get("TEST_DATABASE_URL")
     if not url:
-        pytest.skip(PG_SKIP_REASON)
+        missing(PG_SKIP_REASON)
     schema = f"zx_test_{uuid.uuid4().hex[:16]}"
     admin = make_engine(url)
     with admin.begin() as connection:

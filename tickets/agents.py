@@ -11,13 +11,15 @@ import hashlib
 import hmac
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import List, Optional, Tuple
+from typing import List, Optional
 
 from sqlalchemy import delete, func, select
 from sqlalchemy import exc as sa_exc
 
 from tickets import models as m
+from tickets import throttle
 from tickets.db import Database
 from tickets.errors import TicketError
 from tickets.handoff import HandoffQueue
@@ -25,11 +27,6 @@ from tickets.statuses import AgentRole
 from tickets.views import AgentView
 
 SESSION_TTL = timedelta(hours=8)
-# Wrong passwords in a row before the account is locked for everyone. High on purpose: one address
-# is stopped after 5 (runtime/rate_limits.py, per account and address), so a stranger cannot lock an
-# agent out; this cap is for many addresses guessing at one account.
-MAX_FAILED_LOGINS = 30
-LOGIN_LOCKOUT = timedelta(minutes=15)
 ONLINE_WINDOW = timedelta(seconds=60)  # the console polls every few seconds
 _SEEN_RESOLUTION = timedelta(seconds=10)  # write last_seen_at at most this often
 _USERNAME = re.compile(r"[a-z][a-z0-9_.-]{1,31}")
@@ -63,6 +60,23 @@ def verify_password(password: str, stored: str) -> bool:
 
 # Checked when the username is unknown, so that a miss costs as much time as a wrong password.
 _DECOY_HASH = hash_password(secrets.token_hex(8))
+
+
+def device_key_of(password_hash: str) -> str:
+    """What a device cookie carries for an agent: changes with the password, so a new password
+    (or the reset of a stolen one) makes every earlier device unknown again. Not the hash itself."""
+    return hashlib.sha256(b"zx-agent-device:" + password_hash.encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class LoginOutcome:
+    """A login: the agent and session token when it succeeded, the device key for the browser's
+    device cookie, or — for an unknown device that must wait — how long (nothing was checked)."""
+
+    agent: Optional[AgentView] = None
+    token: Optional[str] = None
+    device_key: Optional[str] = None
+    retry_after: Optional[timedelta] = None
 
 
 def _token_hash(token: str) -> str:
@@ -148,27 +162,35 @@ class AgentDirectory:
 
     # -- sessions ---------------------------------------------------------------------------
 
-    def login(self, username: str, password: str) -> Optional[Tuple[AgentView, str]]:
-        """(agent, session token) for the right password of an active agent, else None.
+    def login(self, username: str, password: str, *, device_key: Optional[str] = None) -> LoginOutcome:
+        """A session for the right password of an active agent.
 
-        MAX_FAILED_LOGINS wrong passwords in a row lock the account for LOGIN_LOCKOUT (kept in the
-        database); the answer while locked is the same None, so guessing learns nothing.
+        `device_key` is what the browser's device cookie carries (see `device_key()`): a browser
+        where this agent logged in before, and since then the password has not changed. Failures
+        from such a device never slow it down; any other device is throttled per username as typed
+        (tickets.throttle) — a few free tries, then growing waits — so strangers, from any number
+        of addresses, slow down only devices the account does not know, and learn nothing about
+        which usernames exist (an unknown one is throttled and answered alike).
         """
+        key = (username or "").strip().lower()
         now = self.db.clock()
         with self.db.transaction(write=False) as session:
             row = self._find(session, username)
             stored = row.password_hash if row is not None else _DECOY_HASH
-            agent_id = row.id if row is not None else None
             view = _view(row) if row is not None else None
-            locked = row is not None and row.login_locked_until is not None and row.login_locked_until > now
-        right = verify_password(password or "", stored)
-        if view is None or locked:
-            return None
-        if not right:
-            self._count_failure(agent_id, now)
-            return None
+            agent_id = row.id if row is not None else None
+            known = bool(device_key) and row is not None and hmac.compare_digest(device_key, device_key_of(stored))
+            wait = None if known else throttle.wait_left(session, throttle.Scope.LOGIN, key, now)
+        if wait is not None:
+            return LoginOutcome(retry_after=wait)  # the password is not even checked
+        right = verify_password(password or "", stored) and view is not None
+        if not right or view is None or agent_id is None:
+            if not known:
+                with self.db.transaction(write=True) as session:
+                    throttle.record_failure(session, throttle.Scope.LOGIN, key, now)
+            return LoginOutcome()
         if not view.active:
-            return None
+            return LoginOutcome()
         token = secrets.token_urlsafe(32)
         with self.db.transaction(write=True) as session:
             session.add(
@@ -177,16 +199,10 @@ class AgentDirectory:
                 )
             )
             session.execute(delete(m.AgentSession).where(m.AgentSession.expires_at < now))
-            agent = session.get(m.Agent, agent_id)
-            agent.last_seen_at, agent.failed_logins = now, 0
-        return view, token
-
-    def _count_failure(self, agent_id: int, now: datetime) -> None:
-        with self.db.transaction(write=True) as session:
-            agent = session.get(m.Agent, agent_id, with_for_update=True)
-            agent.failed_logins += 1
-            if agent.failed_logins >= MAX_FAILED_LOGINS:
-                agent.failed_logins, agent.login_locked_until = 0, now + LOGIN_LOCKOUT
+            session.get(m.Agent, agent_id).last_seen_at = now
+            if not known:
+                throttle.clear(session, throttle.Scope.LOGIN, key)
+        return LoginOutcome(agent=view, token=token, device_key=device_key_of(stored))
 
     def agent_for_session(self, token: Optional[str], *, heartbeat: bool = True) -> Optional[AgentView]:
         """The agent behind a live session token (and, with `heartbeat`, mark them online)."""

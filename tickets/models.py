@@ -39,7 +39,7 @@ KIND_HANDOFF = "handoff"
 BOT_NAME = "注销助手"  # actor_name on rows the assistant writes
 
 # Column sizes; the store validates inputs against the same numbers.
-TICKET_NO_LEN = 16  # "ZX" + yyyymmdd + 4 digits = 14
+TICKET_NO_LEN = 16  # "ZX" + yyyymmdd + 4 to 6 digits
 KIND_LEN = 32
 STATUS_LEN = 32
 MERCHANT_NO_LEN = 15
@@ -60,6 +60,7 @@ ROLE_LEN = 16
 OUTCOME_LEN = 16
 LABEL_LEN = 64
 FACT_TEXT_LEN = 200
+THROTTLE_KEY_LEN = 64
 
 
 class UTCDateTime(TypeDecorator):
@@ -124,11 +125,6 @@ class Ticket(Base):
     idempotency_key = Column(String(IDEMPOTENCY_KEY_LEN), nullable=False, unique=True)
     created_at = Column(UTCDateTime, nullable=False)
     updated_at = Column(UTCDateTime, nullable=False)
-    # Ownership proofs (TicketStore.owns): wrong guesses since the last success or lockout, and
-    # until when proofs are refused outright. Kept here so the lockout holds across conversations,
-    # processes and restarts. Not part of the lifecycle: changing them leaves updated_at alone.
-    failed_proofs = Column(Integer, nullable=False, default=0, server_default="0")
-    proofs_locked_until = Column(UTCDateTime)
     # Handoff cases only: who serves it, the merchant's deregistration ticket, a callback wish.
     assignee = Column(String(USERNAME_LEN))
     linked_ticket_no = Column(String(TICKET_NO_LEN))
@@ -208,8 +204,6 @@ class Agent(Base):
     active = Column(Boolean, nullable=False, default=True, server_default=true())
     created_at = Column(UTCDateTime, nullable=False)
     last_seen_at = Column(UTCDateTime)  # the console's heartbeat: who counts as online
-    failed_logins = Column(Integer, nullable=False, default=0, server_default="0")
-    login_locked_until = Column(UTCDateTime)
     role = Column(String(ROLE_LEN), nullable=False, default="agent", server_default="agent")  # agent | lead
 
 
@@ -222,6 +216,36 @@ class AgentSession(Base):
     agent_id = Column(Integer, ForeignKey("agents.id", ondelete="CASCADE"), nullable=False, index=True)
     created_at = Column(UTCDateTime, nullable=False)
     expires_at = Column(UTCDateTime, nullable=False)
+
+
+class TicketDevice(Base):
+    """A conversation (a browser's signed chat cookie) that applied for or proved an application:
+    its later proofs are never slowed down by strangers' failures (tickets.throttle)."""
+
+    __tablename__ = "ticket_devices"
+
+    id = Column(Integer, primary_key=True)
+    ticket_id = Column(Integer, ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False)
+    conversation_id = Column(String(CONVERSATION_ID_LEN), nullable=False)
+    proved_at = Column(UTCDateTime, nullable=False)
+
+    __table_args__ = (Index("uq_ticket_devices_ticket_conversation", "ticket_id", "conversation_id", unique=True),)
+
+
+class Throttle(Base):
+    """Failures from unknown devices at one account or application, and until when such devices
+    must wait (tickets.throttle). Keyed by what was typed, whether or not it exists."""
+
+    __tablename__ = "throttles"
+
+    id = Column(Integer, primary_key=True)
+    scope = Column(String(CODE_LEN), nullable=False)
+    key = Column(String(THROTTLE_KEY_LEN), nullable=False)
+    failures = Column(Integer, nullable=False)
+    last_failure_at = Column(UTCDateTime, nullable=False, index=True)
+    blocked_until = Column(UTCDateTime)
+
+    __table_args__ = (Index("uq_throttles_scope_key", "scope", "key", unique=True),)
 
 
 class CaseRead(Base):

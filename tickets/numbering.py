@@ -1,13 +1,17 @@
-"""Daily numbers for tickets (ZX…) and cases (RG…): prefix + Shanghai date + sequence.
+"""Numbers for tickets (ZX…) and cases (RG…): prefix + Shanghai date + digits.
 
-The sequence has four digits and grows to five and six rather than run out; past that the day is
-refused (SequenceExhausted, logged as an error) — a million numbers of one kind in one day is an
-attack the rate limits exist to stop.
+Application numbers end in six unpredictable digits (issue #19: sequential ones told anyone where
+today's applications were, to look up or to guess at); the unique index on ticket_no decides, and a
+collision is retried by the store. Case numbers stay a daily sequence (no merchant proves anything
+with one): four digits, growing to five and six rather than run out; past that the day is refused
+(SequenceExhausted, logged as an error) — a million cases in one day is an attack the rate limits
+exist to stop.
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
@@ -26,6 +30,15 @@ MAX_DAILY_SEQUENCE = 10 ** SEQUENCE_DIGITS[1] - 1
 _UPSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
+def shanghai_day(now: datetime) -> str:
+    return now.astimezone(SHANGHAI).strftime("%Y%m%d")
+
+
+def random_ticket_number(now: datetime) -> str:
+    """ZX + the Shanghai date + six random digits (not unique by itself: the table's index is)."""
+    return f"{TICKET_PREFIX}{shanghai_day(now)}{secrets.randbelow(10 ** SEQUENCE_DIGITS[1]):0{SEQUENCE_DIGITS[1]}d}"
+
+
 def next_number(session: Session, now: datetime, prefix: str) -> str:
     """The next number of `prefix` for the Shanghai day of `now`, inside the caller's transaction.
 
@@ -33,7 +46,7 @@ def next_number(session: Session, now: datetime, prefix: str) -> str:
     write lock taken by BEGIN IMMEDIATE on SQLite) until the transaction ends; so reading it back
     sees our own value, and a rollback hands the number to the next caller: no gaps.
     """
-    day = now.astimezone(SHANGHAI).strftime("%Y%m%d")
+    day = shanghai_day(now)
     # The counter row is keyed by the day for ZX (as it always was), by prefix + yymmdd otherwise.
     key = day if prefix == TICKET_PREFIX else prefix + day[2:]
     insert = _UPSERT[session.get_bind().dialect.name]

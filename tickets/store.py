@@ -10,7 +10,7 @@ from __future__ import annotations
 import hmac
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime
 from typing import Any, List, Optional, Type, TypeVar, Union
 
 from sqlalchemy import exc as sa_exc
@@ -19,6 +19,7 @@ from sqlalchemy import select
 import shapes
 from shapes import InvalidValue, bounded_text
 from tickets import models as m
+from tickets import throttle
 from tickets.db import Database
 from tickets.errors import (
     IdempotencyConflict,
@@ -28,20 +29,15 @@ from tickets.errors import (
     TerminalHasOpenTicket,
     TicketNotFound,
 )
-from tickets.numbering import next_number
+from tickets.numbering import random_ticket_number
 from tickets.statuses import FINAL_STATUSES, OPEN_STATUSES, Actor, LabelledEnum, Reason, Status, can_move
-from tickets.views import HistoryEntry, OpenResult, TicketView
+from tickets.views import HistoryEntry, OpenResult, ProofOutcome, TicketView
 
 log = logging.getLogger(__name__)
 
 MAX_LIST_LIMIT = 500
 BOT_NAME = m.BOT_NAME
-_OPEN_ATTEMPTS = 3
-# Wrong phones in a row before a ticket's proofs are locked for everyone. High on purpose: a stranger
-# is stopped long before by the per-client limits (runtime/rate_limits.py), so one person cannot lock
-# an owner out; this cap is for many addresses guessing at one ticket.
-MAX_FAILED_PROOFS = 20
-PROOF_LOCKOUT = timedelta(minutes=30)
+_OPEN_ATTEMPTS = 5  # an insert may also collide on a random ticket number: tried again
 _PRINTABLE_KEY = shapes.Shape("idempotency_key", "请求标识", r"[\x21-\x7e]{1,128}")
 
 E = TypeVar("E", bound=LabelledEnum)
@@ -71,6 +67,23 @@ def ticket_view(row: m.Ticket) -> TicketView:
         created_at=row.created_at,
         updated_at=row.updated_at,
     )
+
+
+def _is_known_device(session: Any, ticket_id: int, conversation_id: Optional[str]) -> bool:
+    if not conversation_id:
+        return False
+    found = session.execute(
+        select(m.TicketDevice.id).where(
+            m.TicketDevice.ticket_id == ticket_id, m.TicketDevice.conversation_id == conversation_id
+        )
+    ).first()
+    return found is not None
+
+
+def _remember_device(session: Any, ticket_id: int, conversation_id: Optional[str], now: datetime) -> None:
+    """This conversation applied for or proved the ticket: a known device from now on."""
+    if conversation_id and not _is_known_device(session, ticket_id, conversation_id):
+        session.add(m.TicketDevice(ticket_id=ticket_id, conversation_id=conversation_id, proved_at=now))
 
 
 def history_entries(session: Any, row_id: int, statuses: Type[LabelledEnum]) -> List[HistoryEntry]:
@@ -186,7 +199,7 @@ class TicketStore:
         with self.db.transaction(write=True) as session:
             now = self.db.clock()
             row = m.Deregistration(
-                ticket_no=next_number(session, now, shapes.TICKET_PREFIX),
+                ticket_no=random_ticket_number(now),
                 status=Status.SUBMITTED.value,
                 merchant_no=application.merchant_no,
                 terminal_sn=application.terminal_sn,
@@ -214,6 +227,7 @@ class TicketStore:
             if completed is not None:
                 raise TerminalAlreadyDeregistered(ticket_view(completed))  # rolls back
             session.add(m.history_row(row, None, Status.SUBMITTED, Actor.BOT, BOT_NAME, now, "商户提交注销申请"))
+            _remember_device(session, row.id, application.conversation_id, now)
             return ticket_view(row)
 
     # -- reading ----------------------------------------------------------------------------
@@ -271,46 +285,43 @@ class TicketStore:
         with self.db.transaction(write=False) as session:
             return [ticket_view(row) for row in session.execute(query.limit(limit)).scalars()]
 
-    def owns(self, ticket_no: str, phone: str) -> bool:
+    def owns(self, ticket_no: str, phone: str, *, conversation_id: Optional[str] = None) -> ProofOutcome:
         """Whether `phone` is the phone the ticket was applied with: the merchant's proof.
 
         The whole number is asked for, not its last 4 digits: masked phones (138****5678) show
-        exactly those. Unknown tickets answer False just like a wrong guess, and the comparison is
-        constant time, so neither timing nor the answer tells which tickets exist.
+        exactly those. Unknown tickets answer like a wrong guess, and the comparison is constant
+        time, so neither timing nor the answer tells which tickets exist.
 
-        Each ticket has a lockout kept in its row: MAX_FAILED_PROOFS wrong guesses in a row refuse every proof,
-        right or wrong, for PROOF_LOCKOUT. That makes this a write (one transaction, the row
-        locked), so the count holds across conversations, processes and restarts and concurrent
-        guesses cannot lose an increment. A right answer resets the count. Unknown tickets write
-        nothing; no history row is written (history is the ticket's lifecycle).
+        A conversation that applied for the ticket or proved it before (`conversation_id`, the
+        browser's signed chat cookie) is a known device: strangers' failures never slow it down.
+        Any other is throttled per ticket number as typed (tickets.throttle), existing or not: past
+        a few failures it must wait, longer each time, and is told how long — never locked out for
+        good, and told nothing about whether the number exists. One transaction, the ticket row
+        locked, so concurrent guesses cannot lose a count; no history row (history is the lifecycle).
         """
         ticket_no = shapes.TICKET_NO.checked(ticket_no)
         guess = shapes.PHONE.checked(phone).encode()
+        conversation_id = bounded_text(conversation_id, m.CONVERSATION_ID_LEN, "会话标识", required=False)
         with self.db.transaction(write=True) as session:
-            # FOR UPDATE: concurrent guesses queue here, each seeing the count the last one left.
-            # (SQLite ignores it; BEGIN IMMEDIATE already serialises writers there.)
+            now = self.db.clock()
+            # FOR UPDATE: concurrent guesses queue here. (SQLite: BEGIN IMMEDIATE serialises writers.)
             row = session.execute(
                 select(m.Deregistration).where(m.Deregistration.ticket_no == ticket_no).with_for_update()
             ).scalar_one_or_none()
-            if row is None:
-                hmac.compare_digest(guess, b"-" * len(guess))  # same work as a real comparison
-                return False
-            now = self.db.clock()
-            if row.proofs_locked_until is not None and row.proofs_locked_until > now:
-                return False  # locked: not even compared
-            expected = (row.phone or "-").encode()  # "-" never matches a phone
-            if hmac.compare_digest(guess, expected):
-                row.failed_proofs = 0
-                row.proofs_locked_until = None  # any lock left here has expired
-                return True
-            failed = row.failed_proofs + 1
-            if failed >= MAX_FAILED_PROOFS:
-                row.failed_proofs = 0
-                row.proofs_locked_until = now + PROOF_LOCKOUT
-                log.warning("ticket %s: ownership proofs locked after %d wrong guesses", ticket_no, failed)
-            else:
-                row.failed_proofs = failed
-            return False
+            known = row is not None and _is_known_device(session, row.id, conversation_id)
+            if not known:
+                wait = throttle.wait_left(session, throttle.Scope.PROOF, ticket_no, now)
+                if wait is not None:
+                    return ProofOutcome(owner=False, retry_after=wait)  # not even compared
+            expected = (row.phone if row is not None and row.phone else "-").encode()  # "-" never matches
+            if not hmac.compare_digest(guess, expected):
+                if not known:
+                    throttle.record_failure(session, throttle.Scope.PROOF, ticket_no, now)
+                return ProofOutcome(owner=False)
+            if not known:
+                throttle.clear(session, throttle.Scope.PROOF, ticket_no)
+                _remember_device(session, row.id, conversation_id, now)
+            return ProofOutcome(owner=True)
 
     # -- moving -----------------------------------------------------------------------------
 

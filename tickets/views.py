@@ -4,7 +4,7 @@ ever holds a session. Personal fields are left out of repr(), so logging a view 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Optional
 
 from shapes.masking import mask_merchant_no, mask_phone
@@ -70,6 +70,22 @@ class HistoryEntry:
 class OpenResult:
     ticket: TicketView
     created: bool  # False: the idempotency key was seen before and this is that ticket
+
+
+@dataclass(frozen=True)
+class ProofOutcome:
+    """An ownership proof (TicketStore.owns): the owner, or not — and when unknown devices must wait
+    before trying this number again, how long (they were not even compared)."""
+
+    owner: bool
+    retry_after: Optional[timedelta] = None
+
+    @property
+    def protected(self) -> bool:
+        return self.retry_after is not None
+
+    def __bool__(self) -> bool:
+        return self.owner
 
 
 @dataclass(frozen=True)

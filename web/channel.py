@@ -29,8 +29,9 @@ from web.desk import CONSOLE_NAMESPACE, SupportDesk, iso
 from web.feedback import answered_topic, feedback_buttons
 from web.health import health
 from web.http_util import enter_room
-from web.identity import CHAT_COOKIE, client_address, conversation_of, cookies_from_environ
+from web.identity import CHAT_COOKIE, client_address, cookies_from_environ
 from web.pages import pages_blueprint, serve_chat_page_at_root
+from web.rasa_api_auth import refuse_unverifiable_tokens
 from web.replica_messages import replica_messages
 from web.settings import WebSettings, load_settings
 
@@ -116,6 +117,7 @@ class _WebBlueprint(SocketBlueprint):
         app.blueprint(console_api.api)
         app.blueprint(health)
         app.blueprint(insights_api.insights)
+        refuse_unverifiable_tokens(app)
         # Rasa owns the route "/" (its hello text); the chat page is answered before it.
         app.register_middleware(serve_chat_page_at_root(desk), "request")
         super().register(app, options)
@@ -175,9 +177,13 @@ class MerchantSockets:
 
     async def connect(self, sid: Text, environ: Dict[Text, Any], auth: Optional[Dict] = None) -> bool:
         settings = self.desk.settings
-        conversation_id = conversation_of(settings.secret, cookies_from_environ(environ).get(CHAT_COOKIE))
-        if conversation_id is None:
+        # The page in a partner's frame presents its token in the handshake (its cookie may be
+        # blocked there); otherwise the cookie. Same signature, same expiry.
+        token = auth.get("token") if isinstance(auth, dict) and isinstance(auth.get("token"), str) else None
+        identity = settings.signatures.chat_identity(token or cookies_from_environ(environ).get(CHAT_COOKIE))
+        if identity is None:
             return False  # no page loaded from us: no conversation to join
+        conversation_id = identity.conversation_id
         request = environ.get("sanic.request")
         client = client_key(settings.secret, client_address(request, settings.trusted_proxies) if request else None)
         await self.desk.sio.save_session(sid, {"conversation_id": conversation_id, "client": client})

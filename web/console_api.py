@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from runtime.rate_limits import client_key, rate_limits, rule
 from shapes import InvalidValue
+from tickets import throttle
 from tickets.agents import SESSION_TTL
 from tickets.errors import StoreUnavailable, TicketError
 from tickets.statuses import TRANSITIONS, Actor, HandoffStatus
@@ -29,7 +30,15 @@ from tickets.views import AgentView, HandoffCase, HistoryEntry, TicketView
 from web import conversation_log
 from web.desk import AGENTS_ROOM, CONSOLE_NAMESPACE, SupportDesk, iso
 from web.http_util import enter_room, json_reply
-from web.identity import AGENT_COOKIE, AGENT_SAMESITE, client_address, cookies_from_environ, set_cookie
+from web.identity import (
+    AGENT_COOKIE,
+    AGENT_DEVICE_COOKIE,
+    AGENT_DEVICE_MAX_AGE_S,
+    AGENT_SAMESITE,
+    client_address,
+    cookies_from_environ,
+    set_cookie,
+)
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +47,12 @@ QUEUE_PAGE = 50  # waiting cases per page: a flood of requests never hides the r
 TOO_MANY_LOGINS = "登录尝试过于频繁，请稍后再试。"
 # The wait is the limit's window (ZX_LIMIT_LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT), not a number of its own.
 ACCOUNT_LOCKED_HERE = "该账号在此设备上的登录失败次数过多，请{minutes}分钟后再试，或联系管理员重设密码。"
+# A device the account does not know, after failures from such devices (anyone's): said alike for
+# every username typed, so it tells a stranger nothing about which accounts exist.
+ACCOUNT_PROTECTED = (
+    "该账号近期在其他设备上登录失败次数较多，为保护账号，新设备暂时需要等待，请约{minutes}分钟后再试。"
+    "您也可以在常用的电脑上登录，或联系组长重设密码。"
+)
 RETURNED_NOTICE = "人工客服已结束服务，接下来由注销助手继续为您解答。如需人工帮助，请输入“转人工”。"
 # Rasa waits up to a ticket's 60 s lifetime for a conversation's lock; ending a case does not.
 HAND_BACK_WAIT_S = 5.0
@@ -182,29 +197,46 @@ async def login(request: Request) -> HTTPResponse:
     username, password = data.get("username"), data.get("password")
     if not isinstance(username, str) or not isinstance(password, str) or not username or not password:
         return _error(400, "请输入用户名和密码")
-    # Counted per address, and failures per account and address: a stranger's guesses stop
-    # there, and never lock the agent out of their own account elsewhere.
-    client = client_key(desk.settings.secret, client_address(request, desk.settings.trusted_proxies))
+    settings = desk.settings
     account = username.strip().lower()[:64]
+    # A browser this agent logged in from before (its device cookie): strangers' failures, from
+    # any number of addresses, never slow it down (tickets.agents.login).
+    device_key = settings.signatures.device_key(request.cookies.get(AGENT_DEVICE_COOKIE), account)
+    client = client_key(settings.secret, client_address(request, settings.trusted_proxies))
+    # Per address: one address cycling usernames stops here. Failures per account and device (the
+    # known browser) or address (any other): a mistyping agent waits a few minutes at their desk.
+    where = device_key or client
     limits = rate_limits()
     if not await limits.hit("logins_per_client", client):
         return _error(429, TOO_MANY_LOGINS)
-    if not await limits.allows("login_failures_per_account_and_client", account, client):
+    if not await limits.allows("login_failures_per_account_and_client", account, where):
         window = rule("login_failures_per_account_and_client").get_expiry()
         return _error(429, ACCOUNT_LOCKED_HERE.format(minutes=max(1, window // 60)))
-    found = await desk.office.hashing.run(desk.office.agents.login, username, password)
-    if found is None:
-        await limits.hit("login_failures_per_account_and_client", account, client)
+    outcome = await desk.office.hashing.run(desk.office.agents.login, username, password, device_key=device_key)
+    if outcome.retry_after is not None:
+        return _error(429, ACCOUNT_PROTECTED.format(minutes=throttle.minutes(outcome.retry_after)))
+    if outcome.agent is None or outcome.token is None or outcome.device_key is None:
+        await limits.hit("login_failures_per_account_and_client", account, where)
         return _error(401, "用户名或密码错误")
-    agent, token = found
+    agent = outcome.agent
     reply = json_reply(_me_json(agent))
+    secure = settings.secure_cookies
     set_cookie(
         reply,
         AGENT_COOKIE,
-        token,
+        outcome.token,
         max_age=int(SESSION_TTL.total_seconds()),
-        secure=desk.settings.secure_cookies,
+        secure=secure,
         samesite=AGENT_SAMESITE,
+    )
+    set_cookie(
+        reply,
+        AGENT_DEVICE_COOKIE,
+        settings.signatures.device_cookie(agent.username, outcome.device_key),
+        max_age=AGENT_DEVICE_MAX_AGE_S,
+        secure=secure,
+        samesite=AGENT_SAMESITE,
+        path=f"{api.url_prefix}/login",  # only the login reads it
     )
     log.info("agent %s logged in", agent.username)
     return reply

@@ -28,3 +28,11 @@ async def enter_room(sio: AsyncServer, sid: Text, room: Text, namespace: Optiona
     result = sio.enter_room(sid, room, namespace=namespace)
     if inspect.isawaitable(result):
         await result
+
+
+def with_body(draft: HTTPResponse, body: Any, status: int = 200) -> HTTPResponse:
+    """A JSON reply with the cookies already set on `draft` (set before the body was known)."""
+    reply = json_reply(body, status)
+    for value in draft.headers.getall("Set-Cookie", []):
+        reply.headers.add("Set-Cookie", value)
+    return reply

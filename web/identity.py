@@ -1,50 +1,91 @@
 """Who is on the other end: the merchant's conversation (a signed cookie the server issues) and
 the agent's console session (a random token whose hash is in the database).
 
-The conversation id never comes from the client: a browser only holds an HttpOnly cookie with the
-id and its HMAC, so another merchant's conversation cannot be joined by guessing or replaying ids.
+The conversation id never comes from the client: a browser only holds a token we signed — an
+HttpOnly cookie, or (in a partner's frame that blocks third-party cookies) the same token in the
+frame's own storage, sent in a header and in the socket.io handshake — with the time it was signed,
+so another merchant's conversation cannot be joined by guessing ids, and a copied token expires.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import ipaddress
+import re
 import uuid
+from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
-from typing import Any, Iterable, Mapping, Optional
+from typing import Any, Iterable, Mapping, Optional, Sequence
+
+from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 
 CHAT_COOKIE = "zx_chat"
 AGENT_COOKIE = "zx_agent"
-CHAT_COOKIE_MAX_AGE = 30 * 24 * 3600
-# The agent's cookie never leaves our own site's requests; the chat cookie must reach the widget's
+AGENT_DEVICE_COOKIE = "zx_device"  # the browser an agent logged in from before (login throttle)
+CHAT_TOKEN_HEADER = "X-ZX-Chat"  # the chat page in a partner's frame, where cookies may be blocked
+# A conversation's token expires after 30 days unused: every page load renews it (sliding).
+CHAT_MAX_AGE_S = 30 * 24 * 3600
+CHAT_RENEW_AFTER_S = 24 * 3600  # renewed at most daily, and whenever an older key signed it
+AGENT_DEVICE_MAX_AGE_S = 90 * 24 * 3600
+# The agent's cookies never leave our own site's requests; the chat cookie must reach the widget's
 # iframe on partner sites, which browsers allow only for SameSite=None; Secure (HTTPS).
 AGENT_SAMESITE = "Strict"
+_CONVERSATION_ID = re.compile(r"[0-9a-f]{32}")
 
 
 def chat_samesite(secure: bool) -> str:
     return "None" if secure else "Lax"
 
 
-def _mac(secret: bytes, conversation_id: str) -> str:
-    return hmac.new(secret, conversation_id.encode(), hashlib.sha256).hexdigest()
+@dataclass(frozen=True)
+class ChatIdentity:
+    conversation_id: str
+    renewed_token: Optional[str]  # a fresh token for the same conversation, when it is due
 
 
-def new_chat_cookie(secret: bytes) -> str:
-    conversation_id = uuid.uuid4().hex
-    return f"{conversation_id}.{_mac(secret, conversation_id)}"
+class Signatures:
+    """What the web side signs with ZX_SECRET_KEY (itsdangerous, timed): the conversation token and
+    the agent's device cookie. Keys rotate without logging anyone out: tokens signed with a key in
+    ZX_PREVIOUS_SECRET_KEYS still verify and are re-signed with the current key when next seen."""
 
+    def __init__(self, current: bytes, previous: Sequence[bytes] = ()) -> None:
+        keys = [*previous, current]  # itsdangerous signs with the last, verifies with any
+        self._chat = TimestampSigner(keys, salt="zx-chat")
+        self._chat_current = TimestampSigner([current], salt="zx-chat")
+        self._device = URLSafeTimedSerializer(keys, salt="zx-agent-device")
 
-def conversation_of(secret: bytes, cookie_value: Optional[str]) -> Optional[str]:
-    """The conversation id in a chat cookie we signed, else None."""
-    if not cookie_value or cookie_value.count(".") != 1:
-        return None
-    conversation_id, mac = cookie_value.split(".")
-    if len(conversation_id) != 32 or not cookie_value.isascii():
-        return None
-    if not hmac.compare_digest(mac.encode(), _mac(secret, conversation_id).encode()):
-        return None
-    return conversation_id
+    def new_chat_token(self) -> str:
+        return self._chat.sign(uuid.uuid4().hex).decode()
+
+    def chat_identity(self, token: Optional[str]) -> Optional[ChatIdentity]:
+        """The conversation a token we signed names (None if forged, malformed or expired)."""
+        if not token or len(token) > 200 or not token.isascii():
+            return None
+        try:
+            value, signed_at = self._chat.unsign(token, max_age=CHAT_MAX_AGE_S, return_timestamp=True)
+        except BadSignature:  # SignatureExpired is one too
+            return None
+        conversation_id = value.decode()
+        if not _CONVERSATION_ID.fullmatch(conversation_id):
+            return None
+        age = self._chat.get_timestamp() - int(signed_at.timestamp())
+        renew = age > CHAT_RENEW_AFTER_S or not self._chat_current.validate(token)
+        return ChatIdentity(conversation_id, self._chat.sign(conversation_id).decode() if renew else None)
+
+    def device_cookie(self, username: str, device_key: str) -> str:
+        return self._device.dumps({"u": username, "k": device_key})
+
+    def device_key(self, cookie: Optional[str], username: str) -> Optional[str]:
+        """The device key in an agent's device cookie, if it is ours, unexpired and for `username`."""
+        if not cookie or len(cookie) > 300:
+            return None
+        try:
+            data = self._device.loads(cookie, max_age=AGENT_DEVICE_MAX_AGE_S)
+        except BadSignature:
+            return None
+        if not isinstance(data, dict) or data.get("u") != (username or "").strip().lower():
+            return None
+        key = data.get("k")
+        return key if isinstance(key, str) else None
 
 
 def _within(address: str, networks: Iterable[str]) -> bool:
@@ -81,14 +122,25 @@ def cookies_from_environ(environ: Mapping[str, Any]) -> Mapping[str, str]:
     return {name: morsel.value for name, morsel in jar.items()}
 
 
-def set_cookie(response: Any, name: str, value: str, *, max_age: Optional[int], secure: bool, samesite: str) -> None:
-    """HttpOnly, whole site (Sanic response)."""
-    response.cookies[name] = value
-    cookie = response.cookies[name]
-    cookie["httponly"] = True
-    cookie["samesite"] = samesite
-    cookie["path"] = "/"
+def set_cookie(
+    response: Any,
+    name: str,
+    value: str,
+    *,
+    max_age: Optional[int],
+    secure: bool,
+    samesite: str,
+    path: str = "/",
+    partitioned: bool = False,
+) -> None:
+    """An HttpOnly cookie on a Sanic response. Written as the header itself: Sanic 21's cookie jar
+    knows no `Partitioned` (CHIPS: a cookie a partner's frame keeps where third-party cookies are
+    blocked). Values are our own URL-safe tokens, never quoted text."""
+    parts = [f"{name}={value}", f"Path={path}", "HttpOnly", f"SameSite={samesite}"]
     if max_age is not None:
-        cookie["max-age"] = max_age
+        parts.append(f"Max-Age={max_age}")
     if secure:
-        cookie["secure"] = True
+        parts.append("Secure")
+        if partitioned:
+            parts.append("Partitioned")  # browsers accept it on Secure cookies only
+    response.headers.add("Set-Cookie", "; ".join(parts))

@@ -4,7 +4,7 @@ socket.io, so the conversation cookie set here is the one the socket presents)."
 from __future__ import annotations
 
 from functools import cache
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, Optional, Text, Tuple
 
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -14,14 +14,13 @@ from runtime.rate_limits import client_key, rate_limits
 from tickets.errors import StoreUnavailable
 from web import conversation_log
 from web.desk import SupportDesk
-from web.http_util import json_reply
+from web.http_util import json_reply, with_body
 from web.identity import (
     CHAT_COOKIE,
-    CHAT_COOKIE_MAX_AGE,
+    CHAT_MAX_AGE_S,
+    CHAT_TOKEN_HEADER,
     chat_samesite,
     client_address,
-    conversation_of,
-    new_chat_cookie,
     set_cookie,
 )
 from web.settings import STATIC_DIR, TEMPLATES_DIR, VENDOR_DIR, VENDOR_SCRIPTS
@@ -55,34 +54,52 @@ def page_reply(name: Text, frame_ancestors: Text = "'none'") -> HTTPResponse:
     return response.html(_page(name), headers=_headers(frame_ancestors))
 
 
-async def _ensure_chat_cookie(desk: SupportDesk, request: Request, reply: HTTPResponse) -> Optional[Text]:
-    """The conversation of this browser; a new signed one when it has none (or a forged one),
-    unless its address started too many lately (TooManyConversations)."""
+def presented_token(request: Request) -> Optional[Text]:
+    """The conversation token a request carries: the page's header (a partner's frame keeps the
+    token in its own storage where third-party cookies are blocked), else the cookie."""
+    return request.headers.get(CHAT_TOKEN_HEADER) or request.cookies.get(CHAT_COOKIE)
+
+
+async def chat_session(desk: SupportDesk, request: Request, reply: HTTPResponse) -> Tuple[Text, Text]:
+    """(conversation id, token) of this browser: the one it presents, renewed when due (sliding
+    expiry, key rotation), or a new one — unless its address started too many lately
+    (TooManyConversations). The cookie is (re)set on `reply` whenever the token changes."""
     settings = desk.settings
-    conversation_id = conversation_of(settings.secret, request.cookies.get(CHAT_COOKIE))
-    if conversation_id is None:
+    token = presented_token(request)
+    identity = settings.signatures.chat_identity(token)
+    if identity is not None and identity.renewed_token is None and request.cookies.get(CHAT_COOKIE) == token:
+        return identity.conversation_id, token
+    if identity is None:
         client = client_key(settings.secret, client_address(request, settings.trusted_proxies))
         if not await rate_limits().hit("conversations_per_client", client):
             raise TooManyConversations()
-        secure = settings.secure_cookies
-        cookie = new_chat_cookie(settings.secret)
-        set_cookie(
-            reply, CHAT_COOKIE, cookie, max_age=CHAT_COOKIE_MAX_AGE, secure=secure, samesite=chat_samesite(secure)
-        )
-    return conversation_id
+        token = settings.signatures.new_chat_token()
+        identity = settings.signatures.chat_identity(token)
+        assert identity is not None
+    else:
+        token = identity.renewed_token or token
+    secure = settings.secure_cookies
+    set_cookie(
+        reply,
+        CHAT_COOKIE,
+        token,
+        max_age=CHAT_MAX_AGE_S,
+        secure=secure,
+        samesite=chat_samesite(secure),
+        partitioned=True,
+    )
+    return identity.conversation_id, token
 
 
 def serve_chat_page_at_root(desk: SupportDesk) -> Callable[[Request], Awaitable[Optional[HTTPResponse]]]:
+    """The chat page itself is the same for everyone; its script asks /chat/history for the
+    conversation (so opening the page, or a partner's frame, starts none)."""
+
     async def chat_page(request: Request) -> Optional[HTTPResponse]:
         if request.path != "/" or request.method not in ("GET", "HEAD"):
             return None
         headers = _headers(" ".join(("'self'", *desk.settings.embed_origins)))
-        reply = response.html(_page("index.html"), headers=headers)
-        try:
-            await _ensure_chat_cookie(desk, request, reply)
-        except TooManyConversations:
-            return response.html(_page("busy.html").replace("{busy}", BUSY), status=429, headers=headers)
-        return reply
+        return response.html(_page("index.html"), headers=headers)
 
     return chat_page
 
@@ -106,21 +123,23 @@ def pages_blueprint(desk: SupportDesk) -> Blueprint:
     @pages.get("/chat/history")
     async def history(request: Request) -> HTTPResponse:
         """The conversation so far, and the welcome the page shows above it (the domain's greeting,
-        shown on opening and never stored, so a reload does not repeat it)."""
+        shown on opening and never stored, so a reload does not repeat it). The page's first call
+        starts its conversation; a page in a partner's frame (`embed=1`) also gets the token."""
         welcome = _welcome(desk)
-        reply = json_reply({"messages": [], "handed_off": False, "welcome": welcome})
+        reply = json_reply({})
         try:
-            conversation_id = await _ensure_chat_cookie(desk, request, reply)
+            conversation_id, token = await chat_session(desk, request, reply)
         except TooManyConversations:
             return json_reply({"error": BUSY}, 429)
-        if conversation_id is None:
-            return reply
         try:
             handed_off = await desk.active_case(conversation_id) is not None
         except StoreUnavailable:
             handed_off = False
         messages = await conversation_log.transcript(desk.rasa, conversation_id)
-        return json_reply({"messages": messages, "handed_off": handed_off, "welcome": welcome})
+        body: Dict[Text, Any] = {"messages": messages, "handed_off": handed_off, "welcome": welcome}
+        if request.args.get("embed") == "1":
+            body["token"] = token
+        return with_body(reply, body)
 
     return pages
 

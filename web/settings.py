@@ -6,7 +6,8 @@ import os
 from dataclasses import dataclass
 from typing import Optional, Tuple
 
-from runtime import PROJECT_ROOT, redis_url, secret
+from runtime import PROJECT_ROOT, redis_url, secret, secrets_from_list
+from web.identity import Signatures
 
 DEFAULT_ORIGINS = ("http://localhost:8080", "http://127.0.0.1:8080")
 STATIC_DIR = PROJECT_ROOT / "web" / "static"  # scripts, styles, the widget: served as files
@@ -17,7 +18,8 @@ VENDOR_SCRIPTS = ("socket.io.min.js", "echarts.min.js")
 
 @dataclass(frozen=True)
 class WebSettings:
-    secret: bytes  # signs the chat cookie; all replicas must share it
+    secret: bytes  # signs the chat token and keys address hashes; all replicas must share it
+    signatures: Signatures  # timed signatures with `secret`, still accepting ZX_PREVIOUS_SECRET_KEYS
     site_origins: Tuple[str, ...]  # where our pages are served: CORS, socket.io, console writes
     embed_origins: Tuple[str, ...]  # partner sites whose pages may frame the chat (the widget)
     secure_cookies: bool  # set behind HTTPS
@@ -30,8 +32,10 @@ def _env_list(variable: str) -> Tuple[str, ...]:
 
 
 def load_settings() -> WebSettings:
+    current = secret("ZX_SECRET_KEY", "web_secret.key")
     return WebSettings(
-        secret=secret("ZX_SECRET_KEY", "web_secret.key"),
+        secret=current,
+        signatures=Signatures(current, secrets_from_list(os.environ.get("ZX_PREVIOUS_SECRET_KEYS", ""))),
         site_origins=_env_list("ZX_SITE_ORIGINS") or DEFAULT_ORIGINS,
         embed_origins=_env_list("ZX_EMBED_ORIGINS"),
         secure_cookies=os.environ.get("ZX_SECURE_COOKIES", "") == "1",

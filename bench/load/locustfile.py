@@ -35,6 +35,7 @@ class Merchant(User):
         self.http = requests.Session()
         self.http.headers["X-Forwarded-For"] = self.address
         self.http.get(f"{self.host}/", timeout=30).raise_for_status()
+        self.http.get(f"{self.host}/chat/history", timeout=30).raise_for_status()  # as the page does: the cookie
         self.cookie = self.http.cookies.get("zx_chat")
         self.conversation_id = self.cookie.split(".")[0]
         self.sent, self.tickets, self.replies, self.notices = [], [], [], []

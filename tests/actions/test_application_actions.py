@@ -101,7 +101,7 @@ def test_second_application_for_a_terminal_gets_the_existing_ticket(store):
     messages, _ = run(ActionSubmitDeregistration(), make_tracker({**COMPLETE, "phone": "13900001111"}, sender="b"))
     assert responses(messages) == ["utter_terminal_has_application"]
     first_no = first[0]["ticket_no"]
-    assert messages[0]["masked_ticket_no"] == first_no[:6] + "****" + first_no[-4:]
+    assert messages[0]["masked_ticket_no"] == first_no[:10] + "****" + first_no[-2:]
     assert "status" not in messages[0]  # the serial alone does not tell how the application stands
     # …and the form says so as soon as the serial is given
     messages, events = validate("QR5507781294", "terminal_sn", sender="c")

@@ -19,7 +19,7 @@ def writes_blocked(engine):
     """Another transaction holds the lock that opening a ticket needs, until the block ends."""
     with write_engine(engine).connect() as connection, connection.begin():
         if connection.dialect.name == "postgresql":
-            connection.exec_driver_sql("LOCK TABLE ticket_sequences IN EXCLUSIVE MODE")
+            connection.exec_driver_sql("LOCK TABLE tickets IN EXCLUSIVE MODE")
         # On SQLite the BEGIN IMMEDIATE that write_engine issues already holds the write lock.
         yield
 

@@ -86,7 +86,7 @@ def test_cases_stay_out_of_the_deregistration_lists(store, queue, open_ticket):
     with pytest.raises(ValueError):
         store.get(case.case_no)  # not a ZX number
     assert [c.case_no for c in queue.waiting_cases()] == [case.case_no]  # and tickets are no cases
-    assert ticket.ticket_no.endswith("0001") and case.case_no.endswith("0001")  # separate counters
+    assert case.case_no.endswith("0001")  # cases count from 1 each day; tickets draw at random
 
 
 def test_waiting_cases_are_closed_in_bulk_and_claimed_ones_are_left_alone(queue):

@@ -34,3 +34,11 @@ def test_client_keys_name_addresses_without_showing_them():
     key = client_key(b"s" * 32, "198.51.100.2")
     assert key == client_key(b"s" * 32, "198.51.100.2") and "198" not in key and len(key) == 16
     assert key != client_key(b"t" * 32, "198.51.100.2")
+
+
+def test_an_ipv6_client_counts_by_its_slash_64():
+    secret = b"s" * 32
+    home = client_key(secret, "2408:8456:3c01:1a2b::1")
+    assert client_key(secret, "2408:8456:3c01:1a2b:dead:beef:0:7") == home  # another address of the same /64
+    assert client_key(secret, "2408:8456:3c01:1a2c::1") != home  # the next /64 is someone else
+    assert client_key(secret, "::ffff:198.51.100.2") == client_key(secret, "198.51.100.2")

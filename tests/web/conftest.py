@@ -13,8 +13,8 @@ from devtools.clients import Desk, Merchant
 def merchants(rasa_stack):
     opened: List[Merchant] = []
 
-    def open_merchant(cookie: Optional[str] = None) -> Merchant:
-        merchant = Merchant(rasa_stack.rasa_url, cookie)
+    def open_merchant(cookie: Optional[str] = None, address: Optional[str] = None) -> Merchant:
+        merchant = Merchant(rasa_stack.rasa_url, cookie, address)
         opened.append(merchant)
         return merchant
 

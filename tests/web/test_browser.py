@@ -14,6 +14,7 @@ import pytest
 from actions.faq_topics import FAQ_TOPICS
 from devtools.clients import APPLICATION_ANSWERS, new_address
 from devtools.stack import PROJECT
+from tests.conftest import requires
 from tickets.numbering import SHANGHAI
 from tickets.statuses import AgentRole
 
@@ -21,8 +22,8 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = PROJECT / "tests" / "artifacts"
 TIMEOUT_MS = 30_000
 
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (scripts/install_system_packages.sh)"
+pytestmark = requires(
+    Path(CHROMIUM).exists(), "Debian's chromium is not installed (scripts/install_system_packages.sh)"
 )
 
 

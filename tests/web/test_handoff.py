@@ -113,7 +113,11 @@ def test_wrong_passwords_and_foreign_origins_are_refused(rasa_stack, desk):
     assert foreign.status_code == 403
     agent.login(rasa_stack.rasa_url)
     assert agent.get("/me").json()["username"] == agent.username
-    assert agent.post("/logout").ok and agent.get("/me").status_code == 401
+    token = agent.http.cookies.get("zx_agent")
+    assert agent.post("/logout").ok
+    # The server ended the session: the old token, replayed by hand (as a thief would), is refused.
+    replayed = requests.get(f"{base}/me", cookies={"zx_agent": token}, timeout=30)
+    assert replayed.status_code == 401 and replayed.json()["error"] == "请先登录"
 
 
 def test_a_typed_restart_changes_nothing_while_handed_off(rasa_stack, merchants, desk):

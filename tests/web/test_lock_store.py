@@ -9,10 +9,11 @@ import pytest
 import redis
 
 from devtools.stack import redis_reachable
+from tests.conftest import requires
 from web.lock_store import KEY_PREFIX, AtomicRedisLockStore
 
 REDIS_DB = 15
-pytestmark = pytest.mark.skipif(not redis_reachable(), reason="no Redis on 127.0.0.1:6379")
+pytestmark = requires(redis_reachable(), "no Redis on 127.0.0.1:6379")
 
 REPLICAS = 2
 TABS_PER_REPLICA = 2  # two browser tabs of one merchant on each replica

@@ -12,12 +12,13 @@ import pytest
 import redis.asyncio
 
 from devtools.stack import redis_reachable
+from tests.conftest import requires
 from web.channel import REDIS_TIMEOUT_S
 from web.replica_messages import replica_messages
 
 REDIS_URL = "redis://127.0.0.1:6379/14"
 MESSAGES = 5
-pytestmark = pytest.mark.skipif(not redis_reachable(), reason="no Redis on 127.0.0.1:6379")
+pytestmark = requires(redis_reachable(), "no Redis on 127.0.0.1:6379")
 
 
 @pytest.mark.timeout(60)

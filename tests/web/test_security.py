@@ -5,27 +5,32 @@ Each test is written as the attacker's request, then checks that nothing was giv
 the real merchant or agent is still served.
 """
 
+import base64
 import json
 import re
 import socket
-import sqlite3
 import threading
 import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
+import jwt
 import pytest
 import requests
 import socketio
 import yaml
+from itsdangerous import TimestampSigner
 
 import shapes
-from devtools.clients import APPLICATION_ANSWERS, WAIT_S, Merchant, new_address
-from devtools.stack import ACTION_TOKEN, PROJECT
+from devtools.clients import APPLICATION_ANSWERS, WAIT_S, AgentClient, Merchant, new_address
+from devtools.stack import ACTION_TOKEN, JWT_SECRET, PROJECT, WEB_SECRET, jwt_headers
+from runtime.rate_limits import rule
 from shapes.masking import fold
+from tests.conftest import missing
 from tickets.statuses import HandoffStatus, Status
 from web.console_api import TOO_MANY_LOGINS
+from web.pages import BUSY
 
 DOMAIN = yaml.safe_load((PROJECT / "domain.yml").read_text(encoding="utf-8"))
 TICKET_NO = shapes.TICKET_NO.in_text
@@ -152,23 +157,53 @@ def test_a_serial_alone_tells_nothing_about_someone_elses_application(merchants)
     assert not any(status.label in replies for status in Status)
 
 
-def test_guessing_phones_locks_the_guesser_not_the_owner(merchants):
+def guess_phones(merchants, ticket_no, address, times):
+    """A stranger at `address` guessing phones for `ticket_no`; what the bot said each time."""
+    guesser = merchants(address=address).connect()
+    said = []
+    for n in range(times):
+        guesser.texts(f"查询进度{ticket_no}")
+        said.append(" ".join(guesser.texts(f"1365555{n:04d}")))
+        guesser.texts("算了不查了")
+    return said
+
+
+def test_guessing_phones_stops_at_five_per_address(merchants):
     owner = merchants().connect()
     ticket_no = apply(owner, phone="13655556666")
-    guesser = merchants().connect()
-    answers = []
-    for n in range(8):  # a fresh query each time: the form's own three strikes do not stop this
-        guesser.texts(f"查询进度{ticket_no}")
-        answers = guesser.texts(f"1365555{n:04d}")
-        if "核对失败的次数过多" in " ".join(answers):
-            break
-        guesser.texts("算了不查了")
-    assert "核对失败的次数过多" in " ".join(answers)
-    # The owner, in a new conversation from their own address, still proves it at once.
-    again = merchants().connect()
-    again.texts(f"查询进度{ticket_no}")
-    status = again.texts("13655556666")
+    said = guess_phones(merchants, ticket_no, new_address(), 6)
+    assert all("申请编号或手机号码不正确" in s for s in said[:5]) and "核对失败的次数过多" in said[5]
+
+
+def test_strangers_from_many_addresses_never_lock_the_owner_out(rasa_stack, merchants, desk):
+    owner = merchants().connect()
+    ticket_no = apply(owner, phone="13655556666")
+    for _ in range(6):  # six addresses, five wrong phones each
+        guess_phones(merchants, ticket_no, new_address(), 5)
+    # The conversation that applied, in a fresh session (its proof must be given again), gets in.
+    owner.texts("转人工")
+    agent = desk.new_agent().login(rasa_stack.rasa_url)
+    case = desk.case_of(owner)
+    assert agent.post(f"/cases/{case.case_no}/claim").ok and agent.post(f"/cases/{case.case_no}/close").ok
+    owner.replies_until(lambda m: "人工服务已结束" in m["text"])
+    assert owner.texts(f"查询进度{ticket_no}") == [DOMAIN["responses"]["utter_ask_ownership_proof"][0]["text"]]
+    status = owner.texts("13655556666")
     assert ticket_no in status[0] and "已提交" in status[0]
+    # A new device of the owner's is told honestly to wait (and what else to do), not "wrong phone";
+    # a stranger trying a number that does not exist, after as many failures, reads the same.
+    new_phone = merchants().connect()
+    new_phone.texts(f"查询进度{ticket_no}")
+    protected = new_phone.texts("13655556666")
+    unknown = "ZX" + ticket_no[2:10] + ("000000" if ticket_no[-6:] != "000000" else "000001")
+    for _ in range(6):
+        guess_phones(merchants, unknown, new_address(), 5)
+    stranger = merchants().connect()
+    stranger.texts(f"查询进度{unknown}")
+    assert [re.sub(r"\d+分钟", "N分钟", t) for t in stranger.texts("13655556666")] == [
+        re.sub(r"\d+分钟", "N分钟", t) for t in protected
+    ]
+    assert len(protected) == 1 and "暂时需要等待约" in protected[0] and "转人工" in protected[0]
+    assert ticket_no not in protected[0] and "已提交" not in protected[0]
 
 
 # -- floods ------------------------------------------------------------------------------------------
@@ -178,27 +213,14 @@ def test_a_flood_from_one_socket_does_not_silence_other_merchants(rasa_stack, me
     # A browser's websocket (over polling, engine.io itself refuses a batch of more than 16 messages).
     flooder = merchants().connect("websocket")
     other = merchants().connect()
-    flood_done = threading.Event()
-
-    def flood():
-        for n in range(600):
-            flooder.say(f"刷屏{n}")
-        flood_done.set()
-
-    worker = threading.Thread(target=flood, daemon=True)
-    started = time.monotonic()
+    worker = threading.Thread(target=lambda: [flooder.say(f"刷屏{n}") for n in range(600)], daemon=True)
     worker.start()
-    slowest, asks = 0.0, 0
-    # The other merchant asks while the flood is handled, at most 15 times: within a person's
-    # own limit (20 a minute), which fast answers would otherwise exhaust in 2 s.
-    while (not flood_done.is_set() or time.monotonic() - started < 2) and asks < 15:
-        asks += 1
-        asked = time.monotonic()
-        answer = other.texts("注销要收费吗")
-        slowest = max(slowest, time.monotonic() - asked)
-        assert answer == [domain["responses"]["utter_faq/policy_and_fees"][0]["text"]]
+    # The other merchant asks while the flood is handled, 15 times: within a person's own limit (20 a
+    # minute). Each question is answered, never refused. (How long it waits meanwhile is a figure:
+    # `make bench`, "flood".)
+    for _ in range(15):
+        assert other.texts("注销要收费吗") == [domain["responses"]["utter_faq/policy_and_fees"][0]["text"]]
     worker.join()
-    assert slowest < 2.0, f"another merchant waited {slowest:.1f} s during the flood"
     _, notice = flooder.next_event("error_message")  # the flooder is told, in Chinese
     assert "发送消息太快" in notice["text"]
 
@@ -206,21 +228,23 @@ def test_a_flood_from_one_socket_does_not_silence_other_merchants(rasa_stack, me
 def test_one_client_cannot_fill_the_support_queue(rasa_stack, desk):
     desk.nobody_online()
     address = new_address()
-    opened, refused_pages = [], 0
-    for _ in range(150):
-        page = requests.get(f"{rasa_stack.rasa_url}/", headers={"X-Forwarded-For": address}, timeout=30)
-        if page.status_code == 429:
-            assert "访问过于频繁" in page.text
-            refused_pages += 1
-            continue
-        merchant = Merchant(rasa_stack.rasa_url, page.cookies["zx_chat"], address=address).connect()
-        opened.append(merchant)
-        merchant.texts("转人工")
+    conversations = conversation_limit = int(rule("conversations_per_client").amount)
+    handoff_limit = int(rule("handoffs_per_client").amount)
+    cookies, refused = [], 0
+    for _ in range(conversation_limit + 20):  # what the page does on opening, from one address
+        started = requests.get(f"{rasa_stack.rasa_url}/chat/history", headers={"X-Forwarded-For": address}, timeout=30)
+        if started.status_code == 429:
+            assert started.json()["error"] == BUSY
+            refused += 1
+        else:
+            cookies.append(started.cookies["zx_chat"])
+    assert (len(cookies), refused) == (conversations, 20)  # new conversations from one address are limited
+    opened = [Merchant(rasa_stack.rasa_url, c, address=address).connect() for c in cookies[: handoff_limit + 5]]
     try:
-        cases = [desk.case_of(m) for m in opened]
-        queued = [c for c in cases if c is not None]
-        assert refused_pages >= 100  # new conversations from one address are limited
-        assert len(queued) <= 10  # and so are its requests for a person
+        for merchant in opened:
+            merchant.texts("转人工")
+        queued = [m for m in opened if desk.case_of(m) is not None]
+        assert len(queued) == handoff_limit  # and so are its requests for a person
         # A real merchant elsewhere still gets through.
         merchant = Merchant(rasa_stack.rasa_url).connect()
         merchant.texts("转人工")
@@ -238,38 +262,99 @@ def test_agents_close_spam_cases_at_once_and_the_queue_pages(rasa_stack, merchan
         merchant.texts("转人工")
         spam.append(desk.case_of(merchant).case_no)
     agent = desk.new_agent().login(rasa_stack.rasa_url)
-    queue = agent.get("/queue").json()
-    assert queue["waiting_total"] >= 3 and queue["page_size"] == 50 and len(queue["waiting"]) <= 50
     closed = agent.post("/cases/close-waiting", {"case_nos": spam})
     assert sorted(closed.json()["closed"]) == sorted(spam)
     assert all(desk.office.queue.get_handoff(no).status is HandoffStatus.CLOSED for no in spam)
 
 
-def test_wrong_logins_from_a_stranger_do_not_lock_the_agent_out(rasa_stack, desk):
+def test_a_flooded_queue_is_served_a_page_at_a_time_oldest_first(rasa_stack, desk):
+    queue = desk.office.queue
+    flood = [
+        queue.open_handoff(conversation_id=f"f-{uuid.uuid4().hex}", reason="requested").case.case_no for _ in range(55)
+    ]
+    agent = desk.new_agent().login(rasa_stack.rasa_url)
+    first = agent.get("/queue").json()
+    total = first["waiting_total"]
+    assert total >= 55 and first["page_size"] == 50 and len(first["waiting"]) == 50
+    pages = [first] + [agent.get(f"/queue?page={n}").json() for n in range(1, -(-total // 50))]
+    listed = [c["case_no"] for page in pages for c in page["waiting"]]
+    assert len(listed) == total and len(set(listed)) == total  # every case once, none lost between pages
+    assert [c for c in listed if c in flood] == flood  # oldest first
+    assert sorted(agent.post("/cases/close-waiting", {"case_nos": flood}).json()["closed"]) == sorted(flood)
+
+
+def test_wrong_logins_from_one_address_stop_there(rasa_stack, desk):
     agent = desk.new_agent()
     base = f"{rasa_stack.rasa_url}/console/api/login"
     stranger = {"X-Forwarded-For": new_address()}  # no Origin: not a browser
     replies = [
         requests.post(base, json={"username": agent.username, "password": "guess"}, headers=stranger, timeout=30)
-        for _ in range(20)
+        for _ in range(8)
     ]
     codes = [reply.status_code for reply in replies]
     assert codes[:5] == [401] * 5 and set(codes[5:]) == {429}
     assert "15分钟后再试" in replies[5].json()["error"]  # the limit's default window, said in Chinese
-    agent.login(rasa_stack.rasa_url)  # from the agent's own address
-    assert agent.get("/me").json()["username"] == agent.username
+
+
+def test_wrong_logins_from_many_addresses_never_lock_the_agent_out(rasa_stack, desk):
+    agent = desk.new_agent().login(rasa_stack.rasa_url)  # her usual desk: it now carries a device cookie
+    base = f"{rasa_stack.rasa_url}/console/api/login"
+    for _ in range(7):  # seven addresses, five wrong passwords each
+        stranger = {"X-Forwarded-For": new_address()}
+        for _ in range(5):
+            requests.post(base, json={"username": agent.username, "password": "guess"}, headers=stranger, timeout=30)
+    # She logs in again from her own browser (its device cookie, not her session): taken at once.
+    again = AgentClient(agent.username, agent.password, address=agent.address)
+    again.http.cookies.set("zx_device", agent.http.cookies.get("zx_device"))
+    again.login(rasa_stack.rasa_url)
+    assert again.get("/me").json()["username"] == agent.username
+    # Her right password from a new computer: told honestly that the account is protected for now,
+    # and what to do — in the same words a stranger gets for a username that does not exist.
+    new_computer = requests.post(
+        base, json={"username": agent.username, "password": agent.password}, headers={"X-Forwarded-For": new_address()}
+    )
+    for _ in range(7):
+        stranger = {"X-Forwarded-For": new_address()}
+        for _ in range(5):
+            requests.post(base, json={"username": "nobody.here", "password": "guess"}, headers=stranger, timeout=30)
+    unknown = requests.post(
+        base, json={"username": "nobody.here", "password": "guess"}, headers={"X-Forwarded-For": new_address()}
+    )
+    assert new_computer.status_code == unknown.status_code == 429
+    protected = new_computer.json()["error"]
+    assert "暂时需要等待" in protected and "常用的电脑" in protected
+    assert re.sub(r"\d+", "N", unknown.json()["error"]) == re.sub(r"\d+", "N", protected)
+
+
+def test_a_forged_or_foreign_device_cookie_is_an_unknown_device(rasa_stack, desk):
+    victim, other = desk.new_agent(), desk.new_agent().login(rasa_stack.rasa_url)
+    base = f"{rasa_stack.rasa_url}/console/api/login"
+    for _ in range(6):
+        stranger = {"X-Forwarded-For": new_address()}
+        requests.post(base, json={"username": victim.username, "password": "guess"}, headers=stranger, timeout=30)
+    # Another agent's device cookie (a colleague's browser), or a made-up one, does not vouch for her.
+    for device in (other.http.cookies.get("zx_device"), "eyJ1IjoieCJ9.forged.sig"):
+        reply = requests.post(
+            base,
+            json={"username": victim.username, "password": victim.password},
+            cookies={"zx_device": device},
+            headers={"X-Forwarded-For": new_address()},
+            timeout=30,
+        )
+        assert reply.status_code == 429 and "暂时需要等待" in reply.json()["error"]
 
 
 def test_one_address_cannot_guess_logins_across_accounts(rasa_stack):
     """Usernames are guessable; cycling them from one address stops at the per-address limit."""
     base = f"{rasa_stack.rasa_url}/console/api/login"
     guesser = {"X-Forwarded-For": new_address()}
+    limit = int(rule("logins_per_client").amount)
     replies = [
         requests.post(base, json={"username": f"agent{n}", "password": "guess"}, headers=guesser, timeout=30)
-        for n in range(21)
+        for n in range(limit + 1)
     ]
-    assert [r.status_code for r in replies[:20]] == [401] * 20
-    assert replies[20].status_code == 429 and replies[20].json()["error"] == TOO_MANY_LOGINS
+    assert [r.status_code for r in replies[:limit]] == [401] * limit
+    assert replies[limit].status_code == 429 and replies[limit].json()["error"] == TOO_MANY_LOGINS
 
 
 # -- foreign origins -----------------------------------------------------------------------------
@@ -298,16 +383,98 @@ def test_every_console_write_is_refused_from_a_foreign_origin(rasa_stack, desk, 
     assert response.status_code == 403 and response.json()["error"] == "请求来源不被允许"
 
 
+def _socket(rasa_stack, cookie, origin, auth=None):
+    """A raw socket.io client presenting `cookie` from a page at `origin`."""
+    client = socketio.Client(reconnection=False)
+    client.connect(
+        rasa_stack.rasa_url,
+        headers={"Cookie": f"zx_chat={cookie}", "Origin": origin},
+        transports=["polling"],
+        auth=auth,
+        wait_timeout=WAIT_S,
+    )
+    return client
+
+
 def test_a_chat_socket_from_a_foreign_origin_is_refused(rasa_stack, merchants):
     merchant = merchants()
-    client = socketio.Client(reconnection=False)
+    ours = _socket(rasa_stack, merchant.cookie, rasa_stack.rasa_url)  # the control: our own page connects
+    assert ours.connected
+    ours.disconnect()
     with pytest.raises(socketio.exceptions.ConnectionError):
-        client.connect(
-            rasa_stack.rasa_url,
-            headers={"Cookie": f"zx_chat={merchant.cookie}", "Origin": "https://evil.example"},
-            transports=["polling"],
-            wait_timeout=WAIT_S,
-        )
+        _socket(rasa_stack, merchant.cookie, "https://evil.example")
+
+
+def test_naming_another_conversation_in_the_socket_joins_nothing_of_it(rasa_stack, merchants):
+    victim = merchants().connect()
+    victim.texts("注销要收费吗")
+    attacker = merchants().connect()
+    # Rasa's own widget protocol names the session in the messages: ours takes it from the cookie only.
+    attacker.sio.emit("session_request", {"session_id": victim.conversation_id})
+    attacker.sio.call("user_uttered", {"message": "我要撤回申请", "session_id": victim.conversation_id})
+    attacker.sio.call("user_uttered", {"message": "转人工", "customData": {"sender": victim.conversation_id}})
+    assert victim.stays_quiet()  # nothing reached the victim's page
+    said = [m["text"] for m in victim.history()["messages"] if m["from"] == "merchant"]
+    assert said == ["注销要收费吗"]  # nor the victim's conversation
+    mine = [m["text"] for m in attacker.history()["messages"] if m["from"] == "merchant"]
+    assert mine == ["我要撤回申请", "转人工"]  # it all went to the attacker's own
+
+
+def test_a_forged_or_expired_token_in_the_handshake_is_refused(rasa_stack, merchants):
+    merchant = merchants()
+    forged = merchant.cookie[:-3] + ("AAA" if not merchant.cookie.endswith("AAA") else "BBB")
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        _socket(rasa_stack, "", rasa_stack.rasa_url, auth={"token": forged})
+    conversation_id = merchant.conversation_id
+    with pytest.MonkeyPatch.context() as patched:  # signed 31 days ago, with the real key
+        patched.setattr(TimestampSigner, "get_timestamp", lambda self: int(time.time()) - 31 * 24 * 3600)
+        expired = TimestampSigner([WEB_SECRET.encode()], salt="zx-chat").sign(conversation_id).decode()
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        _socket(rasa_stack, expired, rasa_stack.rasa_url)
+    history = requests.get(f"{rasa_stack.rasa_url}/chat/history", cookies={"zx_chat": expired}, timeout=30)
+    assert history.cookies["zx_chat"].split(".")[0] != conversation_id  # a new conversation, not that one
+    token = _socket(rasa_stack, "", rasa_stack.rasa_url, auth={"token": merchant.cookie})  # the control
+    assert token.connected
+    token.disconnect()
+
+
+# -- Rasa's HTTP API -------------------------------------------------------------------------------
+
+
+def _unsigned(payload: dict) -> str:
+    """A JWT with `alg: none` and no signature, as an attacker writes one."""
+    encode = lambda part: base64.urlsafe_b64encode(json.dumps(part).encode()).rstrip(b"=").decode()  # noqa: E731
+    return f"{encode({'alg': 'none', 'typ': 'JWT'})}.{encode(payload)}."
+
+
+ADMIN = {"user": {"username": "ops", "role": "admin"}}
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        _unsigned(ADMIN),
+        _unsigned(ADMIN)[:-1] + "c2ln",  # alg none with a made-up signature
+        jwt.encode(ADMIN, "not-the-secret", algorithm="HS256"),
+        jwt.encode(ADMIN, JWT_SECRET, algorithm="HS512"),  # the right secret, another algorithm
+        jwt.encode({**ADMIN, "exp": 1}, JWT_SECRET, algorithm="HS256"),  # expired
+        "not.a.jwt",
+        "x" * 5000,
+        "eyJhbGciOiJIUzI1NiJ9..",
+        "e30.e30.",
+    ],
+    ids=["alg-none", "alg-none-signed", "wrong-secret", "hs512", "expired", "garbage", "huge", "empty", "empty-json"],
+)
+def test_a_token_rasa_cannot_verify_is_a_401_without_a_traceback(rasa_stack, token):
+    log = rasa_stack.logs / "rasa.log"
+    before = log.stat().st_size
+    for path in ("/status", f"/conversations/{uuid.uuid4().hex}/tracker"):
+        reply = requests.get(f"{rasa_stack.rasa_url}{path}", headers={"Authorization": f"Bearer {token}"}, timeout=30)
+        assert reply.status_code == 401, (path, reply.text)
+    with log.open(encoding="utf-8") as written:
+        written.seek(before)
+        assert "Traceback" not in written.read()
+    assert requests.get(f"{rasa_stack.rasa_url}/status", headers=jwt_headers(), timeout=30).ok  # the control
 
 
 # -- personal data -------------------------------------------------------------------------------
@@ -354,34 +521,24 @@ def test_agents_read_a_case_from_its_start_to_its_end_and_every_read_is_recorded
 
 @contextmanager
 def database_unreachable(rasa_stack):
-    """PostgreSQL black-holed (a network that drops packets); on SQLite, the file locked."""
-    if rasa_stack.database_proxy is not None:
-        rasa_stack.database_proxy.blackhole()
-        try:
-            yield
-        finally:
-            rasa_stack.database_proxy.forward()
-        return
-    holder = sqlite3.connect(rasa_stack.database_url.removeprefix("sqlite:///"), isolation_level=None)
+    """PostgreSQL black-holed: a network that drops packets (what production meets)."""
+    if rasa_stack.database_proxy is None:
+        missing("a network fault needs the database behind a proxy: PostgreSQL (TEST_DATABASE_URL, CI)")
+    rasa_stack.database_proxy.blackhole()
     try:
-        holder.execute("PRAGMA locking_mode = EXCLUSIVE")
-        holder.execute("BEGIN EXCLUSIVE")  # nobody else may read or write until we let go
         yield
     finally:
-        holder.close()
+        rasa_stack.database_proxy.forward()
 
 
 def test_an_unreachable_database_gets_a_chinese_notice_in_time_and_the_page_still_loads(rasa_stack, merchants):
     merchant = merchants().connect()
     merchant.texts("你好")
     with database_unreachable(rasa_stack):
-        asked = time.monotonic()
         merchant.say("注销要收费吗")
-        name, data = merchant.next_event("error_message", "bot_uttered")
-        waited = time.monotonic() - asked
+        name, data = merchant.next_event("error_message", "bot_uttered")  # within WAIT_S; how soon: bench
         page = requests.get(f"{rasa_stack.rasa_url}/", timeout=10)
     assert name == "error_message" and data["text"] == "抱歉，系统暂时繁忙，这条消息没有处理成功，请稍后重新发送。"
-    assert waited < 6.0, f"the notice took {waited:.1f} s"
     assert page.status_code == 200 and "注销助手" in page.text
     assert merchant.next_event("typing")[1] == {"on": False}
     assert merchant.texts("注销要收费吗"), "answered again once the database is back"

@@ -26,6 +26,7 @@ from sqlalchemy.engine import make_url
 from actions import slots
 from devtools.stack import PROJECT, free_port, fresh_postgres_database
 from devtools.tcp_proxy import TcpProxy
+from tests.conftest import requires
 from tickets.db import migrate
 from tickets.errors import StoreUnavailable
 from web.tracker_store import ProjectSQLTrackerStore, _event_classes, deserialise_events
@@ -96,7 +97,7 @@ def test_saving_again_adds_only_the_new_events_and_reading_starts_at_the_latest_
     assert list(asyncio.run(store.retrieve_full_tracker("conversation-2")).events) == first_session + later
 
 
-@pytest.mark.skipif(not SERVER, reason="TEST_DATABASE_URL not set: the refused database is a PostgreSQL, on CI")
+@requires(bool(SERVER), "TEST_DATABASE_URL not set: the refused database is a PostgreSQL, on CI")
 def test_a_refused_database_is_a_store_error_with_a_chinese_message(domain):
     """Not a raw driver error: the chat, the console and the pages answer StoreUnavailable in Chinese."""
     with fresh_postgres_database(SERVER) as url:
