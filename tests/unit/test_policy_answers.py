@@ -1,0 +1,98 @@
+"""The replies say the policy's facts one way: the order of the steps defined once in
+docs/policy_coverage.md ("The order of the steps, as every reply says it"), the policy's own
+hedges (通常 for the designated place, 如果…绑定了银行卡 for unbinding), and nothing credited to
+the policy that it does not say."""
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+PROJECT = Path(__file__).resolve().parents[2]
+RESPONSES = yaml.safe_load((PROJECT / "domain.yml").read_text(encoding="utf-8"))["responses"]
+COVERAGE = (PROJECT / "docs" / "policy_coverage.md").read_text(encoding="utf-8")
+
+# Replies that list what the assistant answers (topic names such as 解绑), not steps to take.
+TOPIC_LISTS = {"utter_greet", "utter_out_of_scope"}
+
+
+def _texts():
+    for name, variants in RESPONSES.items():
+        for variant in variants:
+            if variant.get("text"):
+                yield name, variant["text"]
+
+
+TEXTS = [(name, text) for name, text in _texts() if name not in TOPIC_LISTS]
+IDS = [name for name, _ in TEXTS]
+
+
+def _step_order():
+    """[(step, [words])] from the one code block of the coverage map's order section."""
+    section = COVERAGE.split("## The order of the steps, as every reply says it", 1)[1].split("\n## ", 1)[0]
+    [line] = re.findall(r"```\n(.+?)\n```", section)
+    return [step.strip().split("/") for step in line.split("→")]
+
+
+STEPS = _step_order()
+
+
+def _first(text, words):
+    found = [text.find(word) for word in words if word in text]
+    return min(found) if found else -1
+
+
+def _sentences(text):
+    return [s for s in re.split(r"[。；！？\n]", text) if s]
+
+
+def test_the_order_is_defined_once_with_every_step():
+    assert [words[0] for words in STEPS] == [
+        "提交申请",
+        "审核",
+        "确认短信或邮件",
+        "撤销",
+        "解绑",
+        "交还",
+        "安全验证",
+        "生效",
+        "检查注销状态",
+    ]
+
+
+@pytest.mark.parametrize("name, text", TEXTS, ids=IDS)
+def test_every_reply_names_the_steps_in_the_one_order(name, text):
+    positions = [(_first(text, words), words[0]) for words in STEPS]
+    named = [(position, step) for position, step in positions if position >= 0]
+    if len(named) < 2:
+        return
+    in_text = [step for _, step in sorted(named)]
+    in_order = [step for _, step in named]
+    assert in_text == in_order, f"{name}: steps in the order {in_text}, the policy's order is {in_order}"
+
+
+@pytest.mark.parametrize("name, text", TEXTS, ids=IDS)
+def test_the_designated_place_is_usually_the_place(name, text):
+    # 三.3 and 四.4: 「这通常涉及在指定地点交还POS机设备」.
+    for sentence in _sentences(text):
+        if "指定地点" in sentence:
+            assert re.search(r"通常[^，、（）]{0,6}指定地点", sentence), f"{name}: {sentence}"
+
+
+@pytest.mark.parametrize("name, text", TEXTS, ids=IDS)
+def test_unbinding_a_card_is_conditional_on_a_bound_card(name, text):
+    # 拓展阅读 五.2: 「如果您在使用随行付POS机时绑定了银行卡，请…解绑」.
+    for line in text.splitlines():
+        for match in re.finditer("解绑", line):
+            before = line[: match.start()]
+            assert re.search(r"(如果|如有|若)[^。]{0,20}绑定", before), f"{name}: {line}"
+
+
+@pytest.mark.parametrize("name, text", TEXTS, ids=IDS)
+def test_the_hand_in_is_never_said_to_happen_at_the_application(name, text):
+    # The reading: the device-return procedure begins with the application, the hand-in comes
+    # after approval. A sentence that hands the device in does not also apply or submit.
+    for sentence in _sentences(text):
+        if "交还" in sentence:
+            assert not re.search(r"申请注销时|申请时|提交", sentence), f"{name}: {sentence}"
