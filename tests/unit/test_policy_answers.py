@@ -96,3 +96,10 @@ def test_the_hand_in_is_never_said_to_happen_at_the_application(name, text):
     for sentence in _sentences(text):
         if "交还" in sentence:
             assert not re.search(r"申请注销时|申请时|提交", sentence), f"{name}: {sentence}"
+
+
+def test_the_submitted_application_says_materials_and_a_fee_may_still_be_required():
+    # 四.2 (materials as support guides), 拓展阅读 三.2–3 (upload materials, a fee may be due).
+    text = RESPONSES["utter_application_submitted"][0]["text"]
+    assert "材料" in text and "费用" in text, text
+    assert "可能" in text[: text.find("费用")], "the fee is only possible (「可能需要支付一定的注销费用」)"

@@ -146,7 +146,7 @@ def test_submitted_application_lists_every_next_step_in_the_policys_order():
     # The order: docs/policy_coverage.md, "The order of the steps, as every reply says it"
     # (tests/unit/test_policy_answers.py checks it in every reply).
     text = RESPONSES["utter_application_submitted"][0]["text"]
-    steps = ["审核", "确认短信或邮件", "撤销关联授权", "解绑银行卡"]
+    steps = ["材料", "审核", "确认短信或邮件", "撤销关联授权", "解绑银行卡"]
     steps += ["交还POS机", "安全验证", "正式生效", "注销状态"]
     positions = [text.find(step) for step in steps]
     assert -1 not in positions, text
