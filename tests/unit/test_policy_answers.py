@@ -103,3 +103,13 @@ def test_the_submitted_application_says_materials_and_a_fee_may_still_be_require
     text = RESPONSES["utter_application_submitted"][0]["text"]
     assert "材料" in text and "费用" in text, text
     assert "可能" in text[: text.find("费用")], "the fee is only possible (「可能需要支付一定的注销费用」)"
+
+
+def test_rejection_names_only_the_causes_the_policy_links_to_failure():
+    # 五.1: errors or omissions 「可能导致注销失败」; 拓展阅读 六.3: violations 「可能会影响您的注销结果」.
+    # Complete materials are asked for (四.2), but the policy never says their lack fails an application.
+    text = RESPONSES["utter_faq/rejection"][0]["text"]
+    causes = [line for line in text.splitlines() if re.match(r"\d\.", line)]
+    assert len(causes) == 2, causes
+    assert "错误或遗漏" in causes[0] and "违反" in causes[1], causes
+    assert all("材料" not in cause for cause in causes), causes
