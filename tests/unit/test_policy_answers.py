@@ -113,3 +113,16 @@ def test_rejection_names_only_the_causes_the_policy_links_to_failure():
     assert len(causes) == 2, causes
     assert "错误或遗漏" in causes[0] and "违反" in causes[1], causes
     assert all("材料" not in cause for cause in causes), causes
+
+
+@pytest.mark.parametrize(
+    "name, words",
+    [
+        ("utter_faq/reasons", "被迫注销"),  # 二: 也有因违规操作导致的被迫注销
+        ("utter_faq/contact_support", "根据您提供的信息给予详细的解答和指导"),  # 四.1
+        ("utter_faq/review_time", "如有特殊情况，请及时与客服人员联系"),  # 拓展阅读 四.2
+        ("utter_faq/notify_bank", "用户、银行以及第三方支付机构等多个方面的权益和责任"),  # 六
+    ],
+)
+def test_answers_carry_the_statements_the_coverage_map_credits_them_with(name, words):
+    assert words in RESPONSES[name][0]["text"]
