@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from shapes import TICKET_NO
+
 PROJECT = Path(__file__).resolve().parents[2]
 RESPONSES = yaml.safe_load((PROJECT / "domain.yml").read_text(encoding="utf-8"))["responses"]
 COVERAGE = (PROJECT / "docs" / "policy_coverage.md").read_text(encoding="utf-8")
@@ -126,3 +128,10 @@ def test_rejection_names_only_the_causes_the_policy_links_to_failure():
 )
 def test_answers_carry_the_statements_the_coverage_map_credits_them_with(name, words):
     assert words in RESPONSES[name][0]["text"]
+
+
+def test_the_ticket_number_format_is_said_as_it_is():
+    # ZX + an 8-digit date + a 4- to 6-digit sequence (shapes.TICKET_NO).
+    assert "ZX开头，后面是12到14位数字" in RESPONSES["utter_invalid_ticket_no"][0]["text"]
+    [example] = re.findall(r"ZX\d+", RESPONSES["utter_ask_ticket_no"][0]["text"])
+    assert TICKET_NO.is_valid(example) and len(example) == 2 + 14, example

@@ -16,7 +16,7 @@ OFFER_PERSON = "如需人工帮助，请输入“转人工”。"
 OFFICIAL_NOTICE = "具体以随行付官方通知为准"
 SILENT_MARKERS = ("没有提到", "未提到", "没有说明", "未说明", "没有给出", "未给出", "没有规定", "没有写明")
 # The only long digit run allowed: the format example of a ticket number.
-ALLOWED_DIGIT_RUNS = {"utter_ask_ticket_no": ["ZX202611270001"]}
+ALLOWED_DIGIT_RUNS = {"utter_ask_ticket_no": ["ZX20261208048213"]}
 NO_TOPIC_KEYS = {"not_covered"}  # answers that are never offered as a button
 
 
