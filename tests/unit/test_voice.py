@@ -16,7 +16,7 @@ OFFER_PERSON = "如需人工帮助，请输入“转人工”。"
 OFFICIAL_NOTICE = "具体以随行付官方通知为准"
 SILENT_MARKERS = ("没有提到", "未提到", "没有说明", "未说明", "没有给出", "未给出", "没有规定", "没有写明")
 # The only long digit run allowed: the format example of a ticket number.
-ALLOWED_DIGIT_RUNS = {"utter_ask_ticket_no": ["ZX202611270001"]}
+ALLOWED_DIGIT_RUNS = {"utter_ask_ticket_no": ["ZX20261208048213"]}
 NO_TOPIC_KEYS = {"not_covered"}  # answers that are never offered as a button
 
 
@@ -142,9 +142,12 @@ def test_application_replies_name_no_return_method_and_no_mail_return():
         assert "{return_method_label}" not in text and "邮寄" not in text and "回收方式" not in text, name
 
 
-def test_submitted_application_lists_next_steps_in_the_policys_order():
+def test_submitted_application_lists_every_next_step_in_the_policys_order():
+    # The order: docs/policy_coverage.md, "The order of the steps, as every reply says it"
+    # (tests/unit/test_policy_answers.py checks it in every reply).
     text = RESPONSES["utter_application_submitted"][0]["text"]
-    steps = ["审核", "确认短信或邮件", "交还POS机", "安全验证", "正式生效", "撤销关联授权", "解绑银行卡"]
+    steps = ["材料", "审核", "确认短信或邮件", "撤销关联授权", "解绑银行卡"]
+    steps += ["交还POS机", "安全验证", "正式生效", "注销状态"]
     positions = [text.find(step) for step in steps]
     assert -1 not in positions, text
     assert positions == sorted(positions), text
