@@ -100,10 +100,15 @@
     throw error;
   }
 
-  /** Show an error unless it is a background poll's network blip or a quiet logout. */
+  /** Show an error unless it is a background poll's network blip or a quiet logout. Only the
+   *  API's errors (status set) carry a Chinese message: anything else is a bug of the page. */
   function report(err, quiet) {
-    if (err.silent || (quiet && err.status === 0)) return;
-    showError(err.message || "操作失败");
+    if (err && (err.silent || (quiet && err.status === 0))) return;
+    if (err && err.status !== undefined) showError(err.message || "操作失败");
+    else {
+      console.error(err);
+      showError("页面出错了，请刷新页面后重试；如仍失败请联系技术支持。");
+    }
   }
 
   // ---------- login / logout ----------
@@ -374,8 +379,8 @@
     return refreshOpenCase({ quiet: false });
   }
 
-  /** opts.quiet: background refresh; opts.gone: a 403/404 is expected (we just gave the case up). */
-  async function refreshOpenCase(opts) {
+  /** quiet: background refresh; gone: a 403/404 is expected (we just gave the case up). */
+  async function refreshOpenCase({ quiet = false, gone = false } = {}) {
     const caseNo = state.openCaseNo;
     if (!caseNo || !state.me) return;
     const seq = ++state.caseSeq;
@@ -386,9 +391,9 @@
       if (seq !== state.caseSeq || state.openCaseNo !== caseNo) return;
       if (err.status === 403 || err.status === 404) {
         clearOpenCase();
-        if (!opts.gone) report(err);
+        if (!gone) report(err);
       } else {
-        report(err, opts.quiet);
+        report(err, quiet);
       }
     }
   }
