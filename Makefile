@@ -36,7 +36,8 @@ $(SPACY_PIPELINE)/meta.json: $(VENV)/.installed chinese_nlp/spacy_pipeline.py ch
 	$(PY) -m chinese_nlp.spacy_pipeline $(SPACY_PIPELINE)
 
 # Front-end dependencies come from the npm registry (package-lock.json) and are served locally:
-# socket.io-client (chat page, console) and Apache ECharts (the insights' charts).
+# socket.io-client (chat page, console) and Apache ECharts (the insights' charts); ESLint and
+# TypeScript (make check) and axe-core (browser tests) are development tools.
 web/node_modules/.installed: web/package.json web/package-lock.json
 	command -v npm >/dev/null || scripts/install_system_packages.sh
 	cd web && npm ci --no-audit --no-fund --loglevel=error
@@ -74,10 +75,12 @@ cluster: train system-packages
 cluster-stop:
 	$(PY) -m devtools.cluster stop
 
-# Seconds, no trained model: lint, format, and the unit tests.
-check: dev-setup
+# Seconds, no trained model: lint, format, the front end's lint and type check, the unit tests.
+check: dev-setup web/node_modules/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	cd web && npm run --silent lint
+	cd web && npm run --silent typecheck
 	$(PY) -m pytest -q tests/unit
 
 test: check train system-packages

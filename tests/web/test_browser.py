@@ -16,7 +16,7 @@ from devtools.clients import APPLICATION_ANSWERS, new_address
 from devtools.stack import PROJECT
 from tests.conftest import requires
 from tickets.numbering import SHANGHAI
-from tickets.statuses import AgentRole
+from tickets.statuses import AgentRole, HandoffReason
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = PROJECT / "tests" / "artifacts"
@@ -197,6 +197,36 @@ def test_the_page_greets_before_the_merchant_types_and_not_twice(browser, rasa_s
     expect(page.locator("#messages .msg.bot .text").last).to_contain_text("感谢您的评价")
     expect(page.locator("#messages .msg.bot .text", has_text=greeting)).to_have_count(1)
     page.context.close()
+
+
+def test_a_case_that_cannot_be_reread_after_a_call_back_is_told_in_chinese(browser, rasa_stack, desk):
+    """标记已回电, then the case cannot be read again: the agent is told why in Chinese. The console
+    once refreshed the case there without its options and showed an English TypeError instead."""
+    from playwright.sync_api import expect
+
+    conversation = uuid.uuid4().hex
+    queue = desk.office.queue
+    case = queue.open_handoff(conversation_id=conversation, reason=HandoffReason.REQUESTED, phone="13912345678").case
+    case_no = case.case_no
+    assert queue.request_callback(conversation).callback_requested
+    agent = desk.new_agent("周客服")
+    assert agent.login(rasa_stack.rasa_url).post(f"/cases/{case_no}/claim").ok
+
+    console = opened(browser, 1400, 860, f"{rasa_stack.rasa_url}/console")
+    login(console, agent)
+    console.locator(f"#queue-mine .case[data-case-no='{case_no}']").click()
+    done = console.locator("#case-header button.callback-done")
+    expect(done).to_be_visible()
+    # The call back is recorded (answered here: the server's own notice would start a background
+    # refresh racing this one), then the case request fails.
+    console.route(f"**/console/api/cases/{case_no}/callback-done", lambda route: route.fulfill(json={"case": {}}))
+    console.route(
+        re.compile(rf"/console/api/cases/{case_no}$"),
+        lambda route: route.abort() if route.request.method == "GET" else route.fallback(),
+    )
+    done.click()
+    expect(console.locator("#console-error")).to_have_text("网络异常，请检查网络后重试")
+    console.context.close()
 
 
 AXE = PROJECT / "web" / "node_modules" / "axe-core" / "axe.min.js"

@@ -12,15 +12,16 @@
   const PREFIX = "zhuxiao-widget";
 
   function scriptOrigin() {
-    let src = document.currentScript && document.currentScript.src;
+    const current = /** @type {HTMLScriptElement | null} */ (document.currentScript);
+    let src = current ? current.src : "";
     if (!src) {
       // Fallback for old loaders: the last script whose src ends with /static/widget.js
       const scripts = document.querySelectorAll('script[src*="/static/widget.js"]');
-      if (scripts.length) src = scripts[scripts.length - 1].src;
+      if (scripts.length) src = /** @type {HTMLScriptElement} */ (scripts[scripts.length - 1]).src;
     }
     try {
       return new URL(src, window.location.href).origin;
-    } catch (err) {
+    } catch {
       return window.location.origin;
     }
   }
@@ -49,7 +50,9 @@
   };
   const narrow = window.matchMedia("(max-width: 480px), (max-height: 560px)");
 
-  let button = null;
+  /** @type {HTMLButtonElement} created by mount(), before anything else runs */
+  let button;
+  /** @type {HTMLIFrameElement | null} created when the visitor first opens the chat */
   let frame = null;
 
   /** Lay out for the current screen: floating panel, or full screen on phones (the chat's × closes it). */
@@ -70,6 +73,7 @@
     document.body.appendChild(frame);
   }
 
+  /** @param {boolean} open */
   function setOpen(open) {
     if (open && !frame) createFrame(); // lazily: no conversation until the visitor asks
     if (frame) frame.hidden = !open;
@@ -83,6 +87,7 @@
     return Boolean(frame && !frame.hidden);
   }
 
+  /** @param {MessageEvent} event */
   function onMessage(event) {
     if (event.origin !== origin || !frame || event.source !== frame.contentWindow) return;
     if (event.data && event.data.type === "zhuxiao:close") setOpen(false);
