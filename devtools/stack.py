@@ -51,7 +51,12 @@ def redis_reachable(url: str = "redis://127.0.0.1:6379/0") -> bool:
 
 
 def wait_until_ready(
-    url: str, process: subprocess.Popen, log: Path, ready: Callable, headers: Optional[dict] = None
+    url: str,
+    process: subprocess.Popen,
+    log: Path,
+    ready: Callable,
+    headers: Optional[dict] = None,
+    verify: bool = True,  # False: our own test certificate (devtools/https_sites.py)
 ) -> None:
     """Poll `url` until `ready(response)`; fail early with the log if the process died."""
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
@@ -59,7 +64,7 @@ def wait_until_ready(
         if process.poll() is not None:
             raise RuntimeError(f"{url} exited with {process.returncode}:\n{log.read_text()[-3000:]}")
         try:
-            response = requests.get(url, timeout=2, headers=headers)
+            response = requests.get(url, timeout=2, headers=headers, verify=verify)
             if ready(response):
                 return
         except requests.RequestException:
@@ -176,8 +181,14 @@ def running_stack(workdir: Path, *, database_url: Optional[str] = None, **settin
         served_url = _through(database_proxy.listen_port, database_url)
     origins = f"http://127.0.0.1:{rasa_port},http://localhost:{rasa_port}"
     env = rasa_env(
+        **{
+            "ZX_SITE_ORIGINS": origins,
+            # Clients reach the stack directly; tests pose as nginx to give each simulated person an
+            # address of their own (devtools.clients.new_address).
+            "ZX_TRUSTED_PROXIES": "127.0.0.1",
+            **settings,  # a test's own settings win (a stack behind HTTPS has other origins)
+        },
         DATABASE_URL=served_url,
-        ZX_SITE_ORIGINS=origins,
         ZX_SECRET_KEY=WEB_SECRET,
         RASA_JWT_SECRET=JWT_SECRET,
         ZX_ACTION_TOKEN=ACTION_TOKEN,
@@ -185,10 +196,6 @@ def running_stack(workdir: Path, *, database_url: Optional[str] = None, **settin
         ZX_INTERFACE="127.0.0.1",
         ZX_PORT=str(rasa_port),
         ZX_CREDENTIALS=str(PROJECT / "credentials.yml"),
-        # Clients reach the stack directly; tests pose as nginx to give each simulated person an
-        # address of their own (devtools.clients.new_address).
-        ZX_TRUSTED_PROXIES="127.0.0.1",
-        **settings,
     )
     proxy = TcpProxy(proxy_port, "127.0.0.1", action_port)
     rasa_log = workdir / "rasa.log"

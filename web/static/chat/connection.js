@@ -37,6 +37,13 @@ export class Connection {
   start() {
     const { state, events } = this;
     state.live = connectLive({
+      // Read at every (re)connect: a frame without our cookie presents its token in the handshake.
+      auth: () => {
+        /** @type {Record<string, string>} */
+        const presented = {};
+        if (state.token) presented.token = state.token;
+        return presented;
+      },
       retryMs: 5000,
       retryAfterKickMs: 3000,
       onStatus: (on) => showText(this.status, on ? "" : OFFLINE),

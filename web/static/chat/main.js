@@ -42,7 +42,7 @@ function pick(button) {
  */
 async function loadHistory(replace) {
   try {
-    const history = await fetchHistory();
+    const history = await fetchHistory(state);
     transcript.show(history, replace);
     connection.showHandedOff(history.handed_off);
   } catch (err) {

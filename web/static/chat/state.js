@@ -1,5 +1,7 @@
 /* The chat page's state and the shapes it gets from the server. */
 
+import { storedToken } from "./identity.js";
+
 /** @typedef {import("../lib/live.js").LiveConnection} LiveConnection */
 
 /** @typedef {"merchant" | "bot" | "agent" | "system"} Speaker */
@@ -30,6 +32,7 @@
  * @property {StoredMessage[]} [messages]
  * @property {boolean} [handed_off]
  * @property {{ text: string, buttons?: unknown } | null} [welcome]
+ * @property {string} [token] the conversation's token (only when asked for with embed=1)
  */
 
 /**
@@ -44,6 +47,7 @@
 /**
  * @typedef {Object} ChatState
  * @property {boolean} embedded shown in a partner site's frame (?embed=1)
+ * @property {string | null} token the conversation token the frame presents itself (see identity.js)
  * @property {LiveConnection | null} live null until connected, or when socket.io did not load
  * @property {Utterance[]} outbox typed while the socket was down, sent after the next session_request
  * @property {boolean} wasDisconnected the link dropped since the last connect: catch up from the history
@@ -51,8 +55,10 @@
 
 /** @returns {ChatState} */
 export function newChatState() {
+  const embedded = new URLSearchParams(window.location.search).get("embed") === "1";
   return {
-    embedded: new URLSearchParams(window.location.search).get("embed") === "1",
+    embedded,
+    token: embedded ? storedToken() : null,
     live: null,
     outbox: [],
     wasDisconnected: false,

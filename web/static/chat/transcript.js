@@ -3,23 +3,34 @@
 import { byId, h, nearBottom } from "../lib/dom.js";
 import { requestJson } from "../lib/request.js";
 import { clock, parseDate } from "../lib/time.js";
+import { TOKEN_HEADER, keepToken } from "./identity.js";
 import { normaliseButtons, quickReplies, spendQuickReplies } from "./quick-replies.js";
 
 /** @typedef {import("./state.js").Speaker} Speaker */
 /** @typedef {import("./state.js").QuickReply} QuickReply */
 /** @typedef {import("./state.js").MessageContent} MessageContent */
 /** @typedef {import("./state.js").History} History */
+/** @typedef {import("./state.js").ChatState} ChatState */
 
 const BOT_NAME = "注销助手";
 const HISTORY_TIMEOUT_MS = 8000;
 
 /**
- * The conversation so far (a RequestError when it cannot be had).
+ * The conversation so far (a RequestError when it cannot be had). The page's first call starts its
+ * conversation; in a partner's frame it also brings the token the frame keeps (identity.js).
+ * @param {ChatState} state
  * @returns {Promise<History>}
  */
-export async function fetchHistory() {
-  const body = await requestJson("GET", "/chat/history", { timeoutMs: HISTORY_TIMEOUT_MS });
-  return body && typeof body === "object" ? /** @type {History} */ (body) : {};
+export async function fetchHistory(state) {
+  const url = state.embedded ? "/chat/history?embed=1" : "/chat/history";
+  const headers = state.token ? { [TOKEN_HEADER]: state.token } : undefined;
+  const body = await requestJson("GET", url, { timeoutMs: HISTORY_TIMEOUT_MS, headers });
+  const history = body && typeof body === "object" ? /** @type {History} */ (body) : {};
+  if (typeof history.token === "string" && history.token) {
+    state.token = history.token;
+    keepToken(history.token);
+  }
+  return history;
 }
 
 /**

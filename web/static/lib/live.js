@@ -5,6 +5,7 @@
 /**
  * @typedef {Object} LiveOptions
  * @property {string} [namespace] "/console"; the default namespace when not given
+ * @property {() => Record<string, string>} [auth] what the handshake presents, asked at every (re)connect
  * @property {number} retryMs a refused handshake is not retried by socket.io itself: we try again after this long
  * @property {number} [retryAfterKickMs] also come back this long after the server disconnected us
  * @property {(connected: boolean) => void} onStatus
@@ -77,7 +78,10 @@ export class LiveConnection {
  */
 export function connectLive(options) {
   if (typeof window.io !== "function") return null;
+  const auth = options.auth;
+  /** @type {Partial<import("socket.io-client").ManagerOptions & import("socket.io-client").SocketOptions>} */
   const settings = { path: "/socket.io", transports: ["websocket", "polling"] };
+  if (auth) settings.auth = (/** @type {(data: object) => void} */ callback) => callback(auth());
   const socket = options.namespace ? window.io(options.namespace, settings) : window.io(settings);
   return new LiveConnection(socket, options);
 }

@@ -27,6 +27,7 @@ export class RequestError extends Error {
  * @typedef {Object} RequestOptions
  * @property {unknown} [body] sent as JSON; a write always sends one ({} when not given)
  * @property {number} [timeoutMs] give up after this long (status 0, TIMED_OUT)
+ * @property {Record<string, string>} [headers] more request headers
  */
 
 /**
@@ -38,7 +39,7 @@ export class RequestError extends Error {
  */
 export async function request(method, url, options = {}) {
   /** @type {Record<string, string>} */
-  const headers = { Accept: "application/json" };
+  const headers = { Accept: "application/json", ...options.headers };
   /** @type {RequestInit} */
   const init = { method, credentials: "same-origin", headers };
   if (method !== "GET" && method !== "HEAD") {
