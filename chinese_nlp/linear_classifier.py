@@ -38,6 +38,13 @@ from rasa.nlu.constants import (
 )
 from rasa.nlu.tokenizers.tokenizer import Tokenizer
 from rasa.shared.nlu.constants import (
+    ENTITIES,
+    ENTITY_ATTRIBUTE_CONFIDENCE,
+    ENTITY_ATTRIBUTE_END,
+    ENTITY_ATTRIBUTE_START,
+    ENTITY_ATTRIBUTE_TYPE,
+    ENTITY_ATTRIBUTE_VALUE,
+    EXTRACTOR,
     INTENT,
     INTENT_NAME_KEY,
     INTENT_RANKING_KEY,
@@ -51,6 +58,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
+from chinese_nlp.clauses import INFORM, MAX_MORE_QUESTIONS, MORE_QUESTION, NOT_COVERED, asks, parts
 from chinese_nlp.pinyin import Syllables, reading_table
 
 log = logging.getLogger(__name__)
@@ -100,6 +108,9 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
             "chars_across_words": False,
             # Syllable n-grams of how the message sounds (chinese_nlp.pinyin); null: none.
             "pinyin_ngrams": None,
+            # Read the message's sentences and clauses too (chinese_nlp.clauses): a part that asks
+            # with at least this probability decides a story, and a second question is heard. null: off.
+            "parts_min_confidence": None,
         }
 
     def __init__(
@@ -195,8 +206,65 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         probabilities = self.model.predict_proba([_document(m) for m in messages])
         labels = list(self.model.classes_)
         for message, row in zip(messages, probabilities, strict=True):
+            row, more = self._read_parts(message, row, labels)
             self._set_outputs(message, sorted(zip(labels, row, strict=True), key=lambda pair: -pair[1]))
+            if more:
+                message.set(ENTITIES, [*(message.get(ENTITIES) or []), *more], add_to_output=True)
         return messages
+
+    def _read_parts(self, message: Message, row: np.ndarray, labels: List[Text]) -> Tuple[np.ndarray, List[Dict]]:
+        """The probabilities that speak for the message — the whole's, or one part's — and the other
+        policy questions it asks, in order, as `more_question` entities (chinese_nlp.clauses;
+        docs/nlu.md has the measurements)."""
+        sure = self.config["parts_min_confidence"]
+        tokens = message.get(TOKENS_NAMES[TEXT]) or []
+        texts = [token.text for token in tokens]
+        clauses = parts(texts, clauses=True)
+        if not sure or len(clauses) < 2:
+            return row, []
+        sentences = parts(texts)
+        pieces = [[texts[i] for i in part] for part in clauses + (sentences if len(sentences) > 1 else [])]
+        rows = self.model.predict_proba([" ".join(piece) for piece in pieces])
+        best = [(labels[int(np.argmax(r))], float(np.max(r))) for r in rows]
+
+        # Two or more policy questions, each in a clause of its own: the first asked leads.
+        topics: List[Tuple[Text, float, np.ndarray, range]] = []
+        for part, piece, (label, confidence), part_row in zip(clauses, pieces, best, rows, strict=False):
+            is_topic = label.startswith(f"{self.config['retrieval_intent']}/") and label != NOT_COVERED
+            if is_topic and confidence >= sure and asks(piece, label) and label not in [t[0] for t in topics]:
+                topics.append((label, confidence, part_row, part))
+        if len(topics) >= 2:
+            more = [
+                {
+                    ENTITY_ATTRIBUTE_TYPE: MORE_QUESTION,
+                    ENTITY_ATTRIBUTE_VALUE: label,
+                    ENTITY_ATTRIBUTE_CONFIDENCE: confidence,
+                    ENTITY_ATTRIBUTE_START: tokens[part[0]].start,
+                    ENTITY_ATTRIBUTE_END: tokens[part[-1]].end,
+                    EXTRACTOR: self.__class__.__name__,
+                }
+                for label, confidence, _, part in topics[1 : 1 + MAX_MORE_QUESTIONS]
+            ]
+            return topics[0][2], more
+
+        # A story: the sentence that asks decides, unless the whole message already says the same.
+        if len(sentences) < 2:
+            return row, []
+        told = list(zip(pieces[len(clauses) :], best[len(clauses) :], rows[len(clauses) :], strict=True))
+        whole_label, whole_confidence = labels[int(np.argmax(row))], float(np.max(row))
+        asking = [(c, r) for part, (label, c), r in told if c >= sure and asks(part, label)]
+        if asking:
+            if whole_label in {labels[int(np.argmax(r))] for _, r in asking}:
+                return row, []
+            return max(asking, key=lambda pair: pair[0])[1], []
+        informing = [r for _, (label, c), r in told if label == INFORM and c >= sure]
+        if informing and whole_label.startswith(f"{self.config['retrieval_intent']}/"):
+            return informing[-1], []  # a story that ends by answering the form, with no question in it
+        if whole_confidence < sure:
+            confident = [(c, r) for _, (_, c), r in told if c >= sure]
+            if confident:
+                return max(confident, key=lambda pair: pair[0])[1], []
+        return row, []
 
     def _set_outputs(self, message: Message, ranked: List[Tuple[Text, float]]) -> None:
         """Intent = the best intent once a retrieval intent's topics are added up; the topic goes

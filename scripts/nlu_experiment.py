@@ -2,11 +2,12 @@
 
 Usage: python -m scripts.nlu_experiment CONFIG [CONFIG …] [--test] [--grid]
 
-Scores the development sets — tests/nlu/dev.yml, dev2.yml and dev3.yml (intents, FAQ at
+Scores the development sets — tests/nlu/dev.yml, dev2.yml, dev3.yml and stories_dev.yml (intents, FAQ at
 response-key level, entities), tests/nlu/unanswerable_dev.yml and unanswerable_dev3.yml (the share
 answered honestly: the "not in the policy" reply or an ask-back) and tests/nlu/unclear.txt (how
-often vague messages are asked back) — and the NLU training time. `--test` adds the test sets
-(heldout.yml, unanswerable.yml): only for the final choice, so that they stay unbiased. `--grid`
+often vague messages are asked back), tests/nlu/two_questions_dev.yml (both questions heard, in the
+order asked) — and the NLU training time. `--test` adds the test sets (heldout.yml, test2.yml and
+their unanswerable sets), figures only: for the final choice, so that they stay unbiased. `--grid`
 scores a grid of fallback thresholds on the same trained model (give it a config without
 FallbackClassifier and FaqTopicFallback): what FallbackClassifier (threshold, ambiguity) and
 FaqTopicFallback (topic threshold) would have done.
@@ -31,7 +32,11 @@ from devtools.nlu_eval import (
     DEV3,
     HELDOUT,
     HONEST_LABELS,
+    STORIES_DEV,
+    TEST2,
+    TWO_QUESTIONS_DEV,
     UNANSWERABLE,
+    UNANSWERABLE2,
     UNANSWERABLE_DEV,
     UNANSWERABLE_DEV3,
     UNCLEAR,
@@ -39,7 +44,9 @@ from devtools.nlu_eval import (
     honest_share,
     load_examples,
     load_questions,
+    load_two_questions,
     predicted_label,
+    two_questions_share,
 )
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -102,7 +109,7 @@ def run(config: str, with_test_sets: bool) -> dict:
             "unclear_asked_back": round(asked_back, 2),
             "dev_confusions": dict(list(dev.confusions.items())[:15]),
         }
-        for name, path in (("dev2", DEV2), ("dev3", DEV3)):
+        for name, path in (("dev2", DEV2), ("dev3", DEV3), ("stories_dev", STORIES_DEV)):
             report = evaluate(parse, load_examples(path))
             result.update(
                 {
@@ -113,13 +120,18 @@ def run(config: str, with_test_sets: bool) -> dict:
                 }
             )
         result["unanswerable_dev3_honest"] = round(honest_share(parse, load_questions(UNANSWERABLE_DEV3))[0], 3)
-        if with_test_sets:
-            test = evaluate(parse, load_examples(HELDOUT))
-            result.update(
-                test_intent_accuracy=round(test.intent_accuracy, 3),
-                test_entity_f1=round(test.entity_f1, 3),
-                unanswerable_test_honest=round(honest_share(parse, load_questions(UNANSWERABLE))[0], 3),
-            )
+        in_order, both = two_questions_share(parse, load_two_questions(TWO_QUESTIONS_DEV))
+        result.update(two_questions_in_order=round(in_order, 3), two_questions_both=round(both, 3))
+        if with_test_sets:  # figures only: a sealed set's errors are never shown
+            for name, path, questions in (("test", HELDOUT, UNANSWERABLE), ("test2", TEST2, UNANSWERABLE2)):
+                test = evaluate(parse, load_examples(path))
+                result.update(
+                    {
+                        f"{name}_intent_accuracy": round(test.intent_accuracy, 3),
+                        f"{name}_entity_f1": round(test.entity_f1, 3),
+                        f"{name}_unanswerable_honest": round(honest_share(parse, load_questions(questions))[0], 3),
+                    }
+                )
         return result
 
 

@@ -14,26 +14,31 @@ from devtools.nlu_eval import (
     DEV2,
     DEV3,
     HELDOUT,
+    STORIES_DEV,
+    TEST2,
     UNANSWERABLE,
+    UNANSWERABLE2,
     UNANSWERABLE_DEV,
     UNANSWERABLE_DEV3,
     evaluate,
     honest_share,
+    is_sealed,
     load_examples,
     load_questions,
     predicted_label,
     write_report,
 )
-from devtools.nlu_leaks import folded
+from devtools.nlu_leaks import shared
 from shapes.masking import luhn_ok
 
 PROJECT = Path(__file__).resolve().parent.parent
-# The held-out test set (FAQ at response-key level): issue #11's target, 0.97 (measured 0.977, S8).
-MIN_INTENT_ACCURACY = 0.97
-MIN_ENTITY_F1 = 0.98
-# The development sets (S8, measured 0.980, 0.997 and 0.995): the first held-out set, a second
-# writer's and two more writers' (README, "NLU experiments").
-MIN_DEV_INTENT_ACCURACY = {"dev": 0.975, "dev2": 0.99, "dev3": 0.99}
+# The test sets (FAQ at response-key level), regression guards below what was measured once at the end
+# of issue #19 (docs/nlu.md): heldout 0.976 / F1 1.00, test2 0.988 / F1 0.96.
+MIN_INTENT_ACCURACY = {"heldout": 0.97, "test2": 0.97}
+MIN_ENTITY_F1 = {"heldout": 0.98, "test2": 0.95}
+# The development sets (docs/nlu.md): the first held-out set, a second writer's, two more writers',
+# and two more writers' long stories (issue #19).
+MIN_DEV_INTENT_ACCURACY = {"dev": 0.975, "dev2": 0.99, "dev3": 0.99, "stories_dev": 0.95}
 MIN_EXAMPLES_PER_LABEL = 10
 MIN_HONEST_SHARE = 0.90  # unanswerable questions answered honestly or asked back
 MIN_SAME_INTENT_SHARE = 0.995  # metamorphic: one sentence, many values
@@ -45,42 +50,44 @@ def _training():
     return load_data(str(PROJECT / "data" / "nlu"))
 
 
-@pytest.mark.parametrize("path", [HELDOUT, DEV, DEV2, DEV3], ids=["heldout", "dev", "dev2", "dev3"])
-def test_evaluation_sets_are_never_trained_on(path):
-    training = {folded(m.get("text")) for m in _training().training_examples}
-    assert [e.text for e in load_examples(path) if folded(e.text) in training] == []
+def test_no_evaluation_text_is_trained_on_and_no_two_sets_share_one():
+    """Compared on what the classifier reads (normaliser, tokens, value placeholders): a test text
+    in training would be memory, not understanding; one in a development set would steer choices."""
+    pairs, trained, twice = shared()
+    assert (dict(pairs), trained, twice) == ({}, {}, {})
 
 
-@pytest.mark.parametrize("path", [UNANSWERABLE, UNANSWERABLE_DEV, UNANSWERABLE_DEV3], ids=["test", "dev", "dev3"])
-def test_unanswerable_questions_are_never_trained_on(path):
-    training = {folded(m.get("text")) for m in _training().training_examples}
-    assert [q for q in load_questions(path) if folded(q) in training] == []
-
-
-def test_heldout_covers_every_label():
+@pytest.mark.parametrize("path, minimum", [(HELDOUT, 10), (TEST2, 7)], ids=["heldout", "test2"])
+def test_the_test_sets_cover_every_label(path, minimum):
     labels = {m.get("intent_response_key") or m.get("intent") for m in _training().intent_examples}
-    counts = Counter(e.label for e in load_examples(HELDOUT))
-    assert {label: counts[label] for label in labels - NOT_IN_HELDOUT if counts[label] < MIN_EXAMPLES_PER_LABEL} == {}
+    counts = Counter(e.label for e in load_examples(path))
+    assert {label: counts[label] for label in labels - NOT_IN_HELDOUT if counts[label] < minimum} == {}
 
 
-def test_heldout_intent_accuracy_and_entity_f1(rasa_stack):
-    report = evaluate(rasa_stack.parse, load_examples(HELDOUT))
-    write_report(report, PROJECT / "reports" / "nlu_heldout.json")
-    assert report.intent_accuracy >= MIN_INTENT_ACCURACY, report.confusions
-    assert report.entity_f1 >= MIN_ENTITY_F1, [e for e in report.errors if "found" in e]
+@pytest.mark.parametrize("path", [HELDOUT, TEST2], ids=["heldout", "test2"])
+def test_test_set_intent_accuracy_and_entity_f1(rasa_stack, path):
+    """A sealed set is scored by its numbers only: which messages it gets wrong is never shown or
+    written (it would steer the next choice)."""
+    report = evaluate(rasa_stack.parse, load_examples(path))
+    write_report(report, path, PROJECT / "reports" / f"nlu_{path.stem}.json")  # figures only
+    accuracy, f1 = round(report.intent_accuracy, 3), round(report.entity_f1, 3)
+    assert accuracy >= MIN_INTENT_ACCURACY[path.stem], f"intent accuracy {accuracy}"
+    assert f1 >= MIN_ENTITY_F1[path.stem], f"entity F1 {f1}"
 
 
-@pytest.mark.parametrize("name, path", [("dev", DEV), ("dev2", DEV2), ("dev3", DEV3)])
+@pytest.mark.parametrize("name, path", [("dev", DEV), ("dev2", DEV2), ("dev3", DEV3), ("stories_dev", STORIES_DEV)])
 def test_development_sets_do_not_regress(rasa_stack, name, path):
     report = evaluate(rasa_stack.parse, load_examples(path))
-    write_report(report, PROJECT / "reports" / f"nlu_{name}.json")
+    write_report(report, path, PROJECT / "reports" / f"nlu_{name}.json")
     assert report.intent_accuracy >= MIN_DEV_INTENT_ACCURACY[name], report.confusions
 
 
-@pytest.mark.parametrize("path", [UNANSWERABLE, UNANSWERABLE_DEV, UNANSWERABLE_DEV3], ids=["test", "dev", "dev3"])
+@pytest.mark.parametrize(
+    "path", [UNANSWERABLE, UNANSWERABLE2, UNANSWERABLE_DEV, UNANSWERABLE_DEV3], ids=["test", "test2", "dev", "dev3"]
+)
 def test_questions_no_topic_answers_get_an_honest_reply_or_an_ask_back(rasa_stack, path):
     share, wrong = honest_share(rasa_stack.parse, load_questions(path))
-    assert share >= MIN_HONEST_SHARE, wrong
+    assert share >= MIN_HONEST_SHARE, round(share, 3) if is_sealed(path) else wrong
 
 
 # -- one sentence, many values ------------------------------------------------------------------

@@ -13,9 +13,9 @@ FORM = "ticket_access_form"
 PROOF = "ownership_proof"
 
 
-def prove(slots, text, client="client-1"):
+def prove(slots, text, client="client-1", sender="conversation-1"):
     """The merchant types `text` when asked for the phone of the ticket in `slots`."""
-    tracker = make_tracker(slots, text=text, form=FORM, requested_slot=PROOF)
+    tracker = make_tracker(slots, text=text, form=FORM, requested_slot=PROOF, sender=sender)
     tracker.latest_message["metadata"] = {"client": client}
     return run(ValidateTicketAccessForm(), tracker)
 
@@ -131,5 +131,16 @@ def test_a_client_that_guessed_too_often_is_refused_before_the_store(store):
         prove(slots, f"1381234{n:04d}", client="guesser")
     messages, _ = prove(slots, "13812345678", client="guesser")
     assert responses(messages) == ["utter_proof_tries_exhausted"]  # even the right phone, from this client
-    messages, events = prove(slots, "13812345678", client="owner")
+    # The conversation that applied ("other") is a known device: the guesses never slow it down.
+    messages, events = prove(slots, "13812345678", client="owner", sender="other")
     assert responses(messages) == [] and ticket.ticket_no in slots_set(events)["owned_tickets"]
+
+
+def test_a_new_device_is_told_to_wait_and_for_how_long(store):
+    ticket = open_ticket(store)
+    slots = {"ticket_no": ticket.ticket_no}
+    for n in range(5):
+        prove(slots, f"1381234{n:04d}", client=f"guesser-{n}", sender=f"stranger-{n}")
+    messages, events = prove(slots, "13812345678", client="owner", sender="owners-new-phone")
+    assert messages == [{**messages[0], "response": "utter_ticket_protected", "minutes": 1}]
+    assert slots_set(events)["access_outcome"] == "too_many_errors" and "owned_tickets" not in slots_set(events)

@@ -27,12 +27,28 @@ def _faq_story_questions():
     stories = yaml.safe_load((PROJECT / "tests" / "stories" / "test_faq_stories.yml").read_text(encoding="utf-8"))
     for story in stories["stories"]:
         [user] = [step for step in story["steps"] if "user" in step]
-        yield user["user"].strip(), user["intent"].split("/", 1)[1]
+        if [step["action"] for step in story["steps"] if "action" in step] == ["utter_faq"]:
+            yield user["user"].strip(), user["intent"].split("/", 1)[1]
 
 
 @pytest.mark.parametrize("question, key", list(_faq_story_questions()))
 def test_every_policy_topic_is_answered_with_its_text(merchants, domain, question, key):
     assert merchants().connect().texts(question) == response_texts(domain, f"utter_faq/{key}")
+
+
+@pytest.mark.parametrize(
+    "question, topics",
+    [
+        ("要交多少钱，多久能办好", ["policy_and_fees", "review_time"]),
+        ("审核要多久？另外注销要收费吗", ["review_time", "policy_and_fees"]),  # the order asked
+        ("两个问题：1.注销要准备哪些材料 2.POS机要交到哪里", ["required_documents", "device_return"]),
+    ],
+)
+def test_two_questions_in_one_message_get_both_answers_in_the_order_asked(merchants, domain, question, topics):
+    merchant = merchants().connect()
+    replies = merchant.turn(question)
+    assert [r["text"] for r in replies] == [response_texts(domain, f"utter_faq/{t}")[0] for t in topics]
+    assert "quick_replies" not in replies[0] and replies[-1]["quick_replies"]  # one rating, under the last
 
 
 def test_greeting_says_what_the_assistant_does_with_quick_replies(merchants, domain):
