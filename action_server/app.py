@@ -11,6 +11,7 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from dialogue.names import Response
 from runtime.metrics import ERRORS
 from tickets.office import back_office
 
@@ -18,7 +19,7 @@ log = logging.getLogger(__name__)
 
 ACTIONS_PACKAGE = "actions"
 PROTECTED_PATHS = ("/webhook", "/actions")
-FAILED_RESPONSE = "utter_action_failed"  # a Chinese apology with the offer of a person
+FAILED_RESPONSE = Response.ACTION_FAILED  # a Chinese apology with the offer of a person
 
 
 def _bearer(request: Request) -> Optional[bytes]:

@@ -6,14 +6,16 @@ from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.interfaces import NLU_FALLBACK_INTENT_NAME
 
-from actions.faq_topics import topic_for
+from dialogue.names import CustomAction, Intent, Response
+from dialogue.topics import topic_for
 from runtime.metrics import FALLBACKS
 
 MAX_CHOICES = 3
-FALLBACK_INTENTS = {"nlu_fallback", "out_of_scope"}
+FALLBACK_INTENTS = {NLU_FALLBACK_INTENT_NAME, Intent.OUT_OF_SCOPE}
 # Rasa's two-stage fallback treats /out_of_scope as "none of these".
-NONE_OF_THESE = {"title": "都不是", "payload": "/out_of_scope"}
+NONE_OF_THESE = {"title": "都不是", "payload": f"/{Intent.OUT_OF_SCOPE}"}
 
 
 def likely_labels(parse_data: Dict[Text, Any]) -> List[Text]:
@@ -23,8 +25,8 @@ def likely_labels(parse_data: Dict[Text, Any]) -> List[Text]:
         name = candidate.get("name")
         if not name or name in FALLBACK_INTENTS:
             continue
-        if name == "faq":
-            ranking = (parse_data.get("response_selector") or {}).get("faq", {}).get("ranking") or []
+        if name == Intent.FAQ:
+            ranking = (parse_data.get("response_selector") or {}).get(Intent.FAQ, {}).get("ranking") or []
             labels.extend(r["intent_response_key"] for r in ranking[:2] if r.get("intent_response_key"))
         else:
             labels.append(name)
@@ -35,7 +37,7 @@ class ActionAskWhichTopic(Action):
     """Replaces Rasa's English "Did you mean …?" with Chinese topic buttons."""
 
     def name(self) -> Text:
-        return "action_default_ask_affirmation"
+        return CustomAction.DEFAULT_ASK_AFFIRMATION
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
@@ -47,5 +49,5 @@ class ActionAskWhichTopic(Action):
         ]
         buttons.append(NONE_OF_THESE)
         FALLBACKS.labels("ask_back").inc()
-        dispatcher.utter_message(response="utter_ask_affirmation", buttons=buttons)
+        dispatcher.utter_message(response=Response.ASK_AFFIRMATION, buttons=buttons)
         return []

@@ -8,18 +8,26 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Text
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 
-from actions import slots
+from dialogue.names import Intent, Response, Slot
 from tickets.views import TicketView
 
 MAX_ATTEMPTS = 3
 TOO_MANY_ERRORS = "too_many_errors"
 UNAVAILABLE = "unavailable"  # the ticket store did not answer; the merchant has been told
 # Messages with these intents are not answers: the form steps aside so rules can handle them.
-NOT_AN_ANSWER = {"faq", "cancel_ticket", "request_human", "complain", "check_ticket", "greet", "bot_challenge"}
+NOT_AN_ANSWER = {
+    Intent.FAQ,
+    Intent.CANCEL_TICKET,
+    Intent.REQUEST_HUMAN,
+    Intent.COMPLAIN,
+    Intent.CHECK_TICKET,
+    Intent.GREET,
+    Intent.BOT_CHALLENGE,
+}
 # Quitting beats everything, even text that looks like an answer ("不用了，取消吧").
-ALWAYS_STEP_ASIDE = {"cancel_ticket"}
+ALWAYS_STEP_ASIDE = {Intent.CANCEL_TICKET}
 
 Recogniser = Callable[[Optional[Text]], Any]
 
@@ -42,7 +50,7 @@ class GuardedFormValidationAction(FormValidationAction, ABC):
     """
 
     outcome_slot: Text  # set when the form must end early; the form then requires nothing more
-    give_up_response: Text = "utter_too_many_invalid_answers"
+    give_up_response: Text = Response.TOO_MANY_INVALID_ANSWERS
     not_answers: frozenset = frozenset(NOT_AN_ANSWER)
     # What an answer to a slot looks like: a recognisable answer is taken whatever NLU thought
     # of the message ("机器被冻结了" is an FAQ topic too, and a reason when a reason is asked).
@@ -60,7 +68,7 @@ class GuardedFormValidationAction(FormValidationAction, ABC):
     def typed_answer(self, tracker: Tracker, slot: Text) -> Optional[Text]:
         """The merchant's raw text, if it answers the slot being asked for."""
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        if tracker.get_slot(slots.REQUESTED_SLOT) != slot or intent in ALWAYS_STEP_ASIDE:
+        if tracker.get_slot(REQUESTED_SLOT) != slot or intent in ALWAYS_STEP_ASIDE:
             return None
         text = tracker.latest_message.get("text")
         recognise = self.recognisers.get(slot)
@@ -76,13 +84,13 @@ class GuardedFormValidationAction(FormValidationAction, ABC):
         self, slot: Text, response: Text, dispatcher: CollectingDispatcher, tracker: Tracker, **fields: Any
     ) -> Dict[Text, Any]:
         """A miss: ask again saying what is expected, or after the third, end the form."""
-        attempts = dict(tracker.get_slot(slots.INVALID_ATTEMPTS) or {})
+        attempts = dict(tracker.get_slot(Slot.INVALID_ATTEMPTS) or {})
         attempts[slot] = attempts.get(slot, 0) + 1
         if attempts[slot] >= MAX_ATTEMPTS:
             dispatcher.utter_message(response=self.give_up_response)
-            return {slot: None, slots.INVALID_ATTEMPTS: attempts, self.outcome_slot: TOO_MANY_ERRORS}
+            return {slot: None, Slot.INVALID_ATTEMPTS: attempts, self.outcome_slot: TOO_MANY_ERRORS}
         dispatcher.utter_message(response=response, **fields)
-        return {slot: None, slots.INVALID_ATTEMPTS: attempts}
+        return {slot: None, Slot.INVALID_ATTEMPTS: attempts}
 
     def store_unavailable(self, slot: Text) -> Dict[Text, Any]:
         return {slot: None, self.outcome_slot: UNAVAILABLE}
@@ -90,8 +98,8 @@ class GuardedFormValidationAction(FormValidationAction, ABC):
 
 def reset(names: Iterable[Text]) -> List[Dict[Text, Any]]:
     """Clear a flow's slots; the featurised confirmation flag goes to False, not None."""
-    return [SlotSet(name, None) for name in names if name != slots.AWAITING_CONFIRMATION] + [
-        SlotSet(slots.AWAITING_CONFIRMATION, False)
+    return [SlotSet(name, None) for name in names if name != Slot.AWAITING_CONFIRMATION] + [
+        SlotSet(Slot.AWAITING_CONFIRMATION, False)
     ]
 
 
@@ -105,7 +113,7 @@ def say_existing_ticket(dispatcher: CollectingDispatcher, ticket: TicketView, te
     """A second application for a terminal: that one exists (number masked), and the offer of a
     person. Never its status: the serial alone proves nothing (it is printed on the device)."""
     dispatcher.utter_message(
-        response="utter_terminal_has_application",
+        response=Response.TERMINAL_HAS_APPLICATION,
         masked_ticket_no=masked_ticket_no(ticket.ticket_no),
         terminal_sn=terminal_sn,
     )

@@ -16,8 +16,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import slots
 from actions.ticket_service import client_of, owned_tickets
+from dialogue.names import CustomAction, Intent, Response, Slot
 from runtime.metrics import FALLBACKS, HANDOFFS
 from runtime.rate_limits import rate_limits
 from tickets.errors import StoreUnavailable, TicketError
@@ -26,13 +26,7 @@ from tickets.statuses import HandoffReason
 from tickets.views import TicketView
 
 log = logging.getLogger(__name__)
-REASON_BY_INTENT = {"complain": HandoffReason.COMPLAINT, "request_human": HandoffReason.REQUESTED}
-QUEUED = "utter_handoff_queued"
-QUEUED_NO_AGENT = "utter_handoff_no_agent"
-NOT_RECORDED = "utter_handoff_unavailable"  # an abandoned call may still have queued the case
-# After a turn that said one of these, the web channel looks for the case (and pauses the bot); after
-# any other turn no case can have been opened, and it does not look.
-MAY_HAVE_QUEUED_A_CASE = frozenset({QUEUED, QUEUED_NO_AGENT, NOT_RECORDED})
+REASON_BY_INTENT = {Intent.COMPLAIN: HandoffReason.COMPLAINT, Intent.REQUEST_HUMAN: HandoffReason.REQUESTED}
 
 
 async def _linked_ticket(office: BackOffice, tracker: Tracker) -> Optional[TicketView]:
@@ -54,12 +48,12 @@ async def _within_limits(tracker: Tracker) -> bool:
 async def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: HandoffReason) -> List[Dict[Text, Any]]:
     if not await _within_limits(tracker):
         log.warning("handoff refused: too many requests from one conversation or client")
-        dispatcher.utter_message(response="utter_handoff_too_often")
+        dispatcher.utter_message(response=Response.HANDOFF_TOO_OFTEN)
         return [ActiveLoop(None)]
     office = back_office()
     try:
         ticket = await _linked_ticket(office, tracker)
-        phone = ticket.phone if ticket else tracker.get_slot(slots.PHONE)
+        phone = ticket.phone if ticket else tracker.get_slot(Slot.PHONE)
         opened = await office.run(
             office.queue.open_handoff,
             conversation_id=tracker.sender_id,
@@ -71,7 +65,7 @@ async def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: H
         # A call abandoned on timeout may still queue the case in its thread; the web channel then
         # sends the merchant's next messages to the queue, where an agent sees them.
         log.warning("handoff not recorded: %s", type(error).__name__)
-        dispatcher.utter_message(response=NOT_RECORDED)
+        dispatcher.utter_message(response=Response.HANDOFF_UNAVAILABLE)
         return [ActiveLoop(None)]  # as on every path: the merchant left the form by asking for a person
     if opened.created:
         HANDOFFS.labels(reason.value).inc()
@@ -80,11 +74,11 @@ async def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: H
     except StoreUnavailable:
         agents_online = 0  # the case is queued either way; promise nothing about waiting time
     if agents_online:
-        dispatcher.utter_message(response=QUEUED, position=opened.position)
+        dispatcher.utter_message(response=Response.HANDOFF_QUEUED, position=opened.position)
     else:
-        dispatcher.utter_message(response=QUEUED_NO_AGENT, position=opened.position)
+        dispatcher.utter_message(response=Response.HANDOFF_NO_AGENT, position=opened.position)
         if opened.case.masked_phone:
-            dispatcher.utter_message(response="utter_offer_callback", masked_phone=opened.case.masked_phone)
+            dispatcher.utter_message(response=Response.OFFER_CALLBACK, masked_phone=opened.case.masked_phone)
     # Leave any form: when the conversation comes back, the bot starts from a clean state.
     return [ActiveLoop(None)]
 
@@ -93,7 +87,7 @@ class ActionHandOff(Action):
     """The merchant asked for a person or complained."""
 
     def name(self) -> Text:
-        return "action_hand_off"
+        return CustomAction.HAND_OFF
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
@@ -104,9 +98,9 @@ class ActionHandOffAfterFallback(Action):
     """Replaces Rasa's last fallback step: after a second failed attempt, a person takes over."""
 
     def name(self) -> Text:
-        return "action_default_fallback"
+        return CustomAction.DEFAULT_FALLBACK
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
         FALLBACKS.labels("handoff").inc()
-        dispatcher.utter_message(response="utter_fallback_handoff")
+        dispatcher.utter_message(response=Response.FALLBACK_HANDOFF)
         return await hand_off(dispatcher, tracker, HandoffReason.NOT_UNDERSTOOD)

@@ -13,18 +13,19 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from chinese_nlp.clauses import MAX_MORE_QUESTIONS, MORE_QUESTION
+from chinese_nlp.clauses import MAX_MORE_QUESTIONS
+from dialogue.names import CustomAction, Entity, response_for
 
 
 class ActionAnswerMoreQuestions(Action):
     def name(self) -> Text:
-        return "action_answer_more_questions"
+        return CustomAction.ANSWER_MORE_QUESTIONS
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
         responses = domain.get("responses") or {}
         entities = tracker.latest_message.get("entities") or []
-        asked = [e.get("value") for e in entities if isinstance(e, dict) and e.get("entity") == MORE_QUESTION]
+        asked = [e.get("value") for e in entities if isinstance(e, dict) and e.get("entity") == Entity.MORE_QUESTION]
         for topic in asked[:MAX_MORE_QUESTIONS]:
-            if isinstance(topic, str) and f"utter_{topic}" in responses:
-                dispatcher.utter_message(response=f"utter_{topic}")
+            if isinstance(topic, str) and response_for(topic) in responses:
+                dispatcher.utter_message(response=response_for(topic))
         return []

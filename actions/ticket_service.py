@@ -9,13 +9,13 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import slots
+from dialogue.names import Response, Slot
 
 log = logging.getLogger(__name__)
 
 
 def apologise_unavailable(
-    dispatcher: CollectingDispatcher, error: Exception, *, response: Text = "utter_ticket_store_unavailable"
+    dispatcher: CollectingDispatcher, error: Exception, *, response: Text = Response.TICKET_STORE_UNAVAILABLE
 ) -> None:
     # Only the exception type is logged: messages and trackers may hold personal data.
     log.warning("ticket store unavailable: %s", type(error).__name__)
@@ -29,8 +29,8 @@ def client_of(tracker: Tracker) -> Text:
 
 def owned_tickets(tracker: Tracker) -> List[Text]:
     """Tickets this conversation opened or proved it owns in this session."""
-    return list(tracker.get_slot(slots.OWNED_TICKETS) or [])
+    return list(tracker.get_slot(Slot.OWNED_TICKETS) or [])
 
 
 def with_owned(tracker: Tracker, ticket_no: Text) -> Dict[Text, Any]:
-    return {slots.OWNED_TICKETS: sorted({*owned_tickets(tracker), ticket_no})}
+    return {Slot.OWNED_TICKETS: sorted({*owned_tickets(tracker), ticket_no})}

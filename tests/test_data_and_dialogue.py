@@ -10,6 +10,7 @@ import requests
 import yaml
 
 from devtools.stack import MODEL, PROJECT, jwt_headers, rasa_env
+from dialogue.names import Response
 from web.feedback import FEEDBACK_INTENTS
 
 RASA = str(Path(sys.executable).parent / "rasa")
@@ -35,13 +36,19 @@ def _retrieval_intents() -> set:
 
 
 def _used_by_actions_or_forms(utterance: str) -> bool:
-    """Named in a custom action, or a form's question for one of its slots (utter_ask_<slot>)."""
+    """Named in a custom action (as its dialogue.names constant, `Response.<NAME>`), or a form's
+    question for one of its slots (utter_ask_<slot>)."""
     domain = yaml.safe_load((PROJECT / "domain.yml").read_text(encoding="utf-8"))
     form_slots = {slot for form in domain.get("forms", {}).values() for slot in form["required_slots"]}
     if utterance.startswith("utter_ask_") and utterance[len("utter_ask_") :] in form_slots:
         return True
+    constants = [name for name, value in vars(Response).items() if value == utterance]
     sources = [*(PROJECT / "actions").glob("*.py"), *(PROJECT / "action_server").glob("*.py")]
-    return any(f'"{utterance}"' in source.read_text(encoding="utf-8") for source in sources)
+    return any(
+        re.search(rf"\bResponse\.{constant}\b", source.read_text(encoding="utf-8"))
+        for constant in constants
+        for source in sources
+    )
 
 
 def test_rasa_data_validate_has_no_warnings():

@@ -19,7 +19,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from actions.handoff import MAY_HAVE_QUEUED_A_CASE
+from dialogue.names import MAY_HAVE_QUEUED_A_CASE
 from runtime.metrics import ERRORS, TURN_SECONDS, TURNS
 from runtime.rate_limits import client_key, rate_limits
 from shapes.masking import hide_card_numbers

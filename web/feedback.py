@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Dict, List, Optional, Text
 
-from actions.faq_topics import NOT_COVERED
+from dialogue.names import NOT_COVERED
 
 ANSWER_PREFIX = "utter_faq/"
 # Intents reached only by these buttons' payloads (as in Rasa's rasa-demo), never typed.

@@ -17,7 +17,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from actions.faq_topics import FAQ_TOPICS
+from dialogue.topics import FAQ_TOPICS
 from shapes import InvalidValue
 from tickets.insights import MAX_UNANSWERED, OUTCOME_LABELS, Insights, Period, group_similar
 from tickets.numbering import SHANGHAI

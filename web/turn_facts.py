@@ -9,7 +9,7 @@ from typing import List, Optional, Sequence, Text
 
 from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SessionStarted, UserUttered
 
-from actions.faq_topics import NOT_COVERED
+from dialogue.names import NOT_COVERED
 from shapes.masking import redact
 from tickets import models as m
 from tickets.numbering import SHANGHAI

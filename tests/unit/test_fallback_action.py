@@ -8,7 +8,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.fallback import NONE_OF_THESE, ActionAskWhichTopic, likely_labels
-from actions.faq_topics import FAQ_TOPICS, INTENT_TOPICS, NOT_COVERED
+from dialogue.names import NOT_COVERED
+from dialogue.topics import FAQ_TOPICS, INTENT_TOPICS
 
 PARSE = {
     "text": "那个机器的钱",

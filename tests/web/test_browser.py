@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from actions.faq_topics import FAQ_TOPICS
 from devtools.clients import APPLICATION_ANSWERS, new_address
 from devtools.stack import PROJECT
+from dialogue.topics import FAQ_TOPICS
 from tests.conftest import requires
 from tickets.numbering import SHANGHAI
 from tickets.statuses import AgentRole, HandoffReason

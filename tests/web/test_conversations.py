@@ -6,7 +6,7 @@ import re
 import pytest
 import yaml
 
-from actions.faq_topics import FAQ_TOPICS
+from dialogue.topics import FAQ_TOPICS
 from tests.conftest import PROJECT, response_texts
 from tickets.statuses import HandoffReason
 

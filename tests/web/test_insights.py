@@ -9,8 +9,8 @@ import io
 import yaml
 from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
 
-from actions.faq_topics import FAQ_TOPICS
 from devtools.stack import PROJECT
+from dialogue.topics import FAQ_TOPICS
 from tickets.statuses import AgentRole, HandoffReason
 
 RESPONSES = yaml.safe_load((PROJECT / "domain.yml").read_text(encoding="utf-8"))["responses"]

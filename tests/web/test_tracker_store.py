@@ -23,9 +23,9 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import all_subclasses
 from sqlalchemy.engine import make_url
 
-from actions import slots
 from devtools.stack import PROJECT, free_port, fresh_postgres_database
 from devtools.tcp_proxy import TcpProxy
+from dialogue.names import Slot
 from tests.conftest import requires
 from tickets.db import migrate
 from tickets.errors import StoreUnavailable
@@ -54,7 +54,7 @@ def _conversation() -> list:
         ActionExecuted("action_listen"),
         UserUttered("我要注销 SN12345678", intent={"name": "apply_deregistration", "confidence": 0.9}),
         ActiveLoop("deregistration_form"),
-        SlotSet(slots.TERMINAL_SN, "SN12345678"),
+        SlotSet(Slot.TERMINAL_SN, "SN12345678"),
         BotUttered("请提供您的手机号", data={"buttons": [{"title": "取消", "payload": "/stop"}]}),
         ActionExecuted("action_listen"),
         AllSlotsReset(),
