@@ -19,7 +19,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from dialogue.names import MAY_HAVE_QUEUED_A_CASE
+from dialogue.names import MAY_HAVE_QUEUED_A_CASE, Response
 from runtime.metrics import ERRORS, TURN_SECONDS, TURNS
 from runtime.rate_limits import client_key, rate_limits
 from shapes.masking import hide_card_numbers
@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 
 MAX_MESSAGE_LEN = 500
 REDIS_TIMEOUT_S = 1.0
-CALLBACK_OFFER = "utter_offer_callback"  # its button's payload asks for a call back (also when typed)
+CALLBACK_OFFER = Response.OFFER_CALLBACK  # its button's payload asks for a call back (also when typed)
 NO_REPLY = "抱歉，系统暂时无法回复，请稍后再试。如需人工帮助，请输入“转人工”。"
 STORE_DOWN = "抱歉，系统暂时繁忙，这条消息没有处理成功，请稍后重新发送。"
 TOO_LONG = f"消息太长了，请分几次发送（每条最多 {MAX_MESSAGE_LEN} 字）。"

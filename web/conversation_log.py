@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Dict, List, Optional, Set, Text
 
 from rasa.core.agent import Agent
+from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME
 from rasa.shared.core.events import (
     ActionExecuted,
     BotUttered,
@@ -66,9 +67,9 @@ async def give_back_to_bot(agent: Agent, conversation_id: Text, notice: Text) ->
         [
             ConversationResumed(),
             BotUttered(notice, metadata={SYSTEM_KEY: True}),
-            ActionExecuted("action_session_start"),
+            ActionExecuted(ACTION_SESSION_START_NAME),
             SessionStarted(),
-            ActionExecuted("action_listen"),
+            ActionExecuted(ACTION_LISTEN_NAME),
         ],
     )
 

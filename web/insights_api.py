@@ -17,6 +17,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from dialogue.names import faq_label
 from dialogue.topics import FAQ_TOPICS
 from shapes import InvalidValue
 from tickets.insights import MAX_UNANSWERED, OUTCOME_LABELS, Insights, Period, group_similar
@@ -30,7 +31,7 @@ from web.pages import page_reply
 insights = Blueprint("web_insights", url_prefix="/console")
 PRESETS = {"today": 1, "7d": 7, "30d": 30}
 TABLES = ("conversations", "outcomes", "topics", "feedback", "unanswered", "funnel", "agents")
-NEW_TOPIC = "faq/"  # an export label: faq/<existing key> or faq/<new name>
+NEW_TOPIC = faq_label("")  # an export label: faq/<existing key> or faq/<new name>
 LEADS_ONLY = "仅客服组长可以查看数据看板"
 UNRECOGNISED_TOPIC = "（未识别）"
 MAX_EXPORT_GROUPS = MAX_UNANSWERED  # groups of the questions the board lists, at most one each

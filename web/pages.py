@@ -10,6 +10,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from dialogue.names import Response
 from runtime.rate_limits import client_key, rate_limits
 from tickets.errors import StoreUnavailable
 from web import conversation_log
@@ -26,7 +27,7 @@ from web.identity import (
 from web.settings import STATIC_DIR, TEMPLATES_DIR, VENDOR_DIR, VENDOR_SCRIPTS
 
 BUSY = "访问过于频繁，请稍后再打开在线客服。"
-WELCOME = "utter_greet"
+WELCOME = Response.GREET
 
 
 @cache

@@ -9,35 +9,35 @@ from typing import List, Optional, Sequence, Text
 
 from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SessionStarted, UserUttered
 
-from dialogue.names import NOT_COVERED
+from dialogue.names import POLICY_ANSWER_PREFIX, CustomAction, Entity, Response, TurnOutcome, faq_label
 from shapes.masking import redact
 from tickets import models as m
 from tickets.numbering import SHANGHAI
-from web.feedback import ANSWER_PREFIX, FEEDBACK_INTENTS
+from web.feedback import FEEDBACK_INTENTS
 
-RETRIEVAL_INTENT = "faq"
+TOPIC_PREFIX = faq_label("")  # "faq/": the full retrieval intent name of a policy question
 # What decides a turn's outcome, most telling first: an action the turn ran, else a response it
 # uttered (the two-stage fallback utters its ask-back and rephrase request without an action of
 # their own).
 OUTCOME_BY_ACTION = {
-    "action_default_fallback": "not_understood",  # the second miss: handed to a person
-    "action_hand_off": "handoff",
+    CustomAction.DEFAULT_FALLBACK: TurnOutcome.NOT_UNDERSTOOD,  # the second miss: handed to a person
+    CustomAction.HAND_OFF: TurnOutcome.HANDOFF,
 }
 OUTCOME_BY_RESPONSE = {
-    "utter_ask_affirmation": "ask_back",  # 「您是想问…」
-    "utter_ask_rephrase": "fallback",
-    "utter_default": "fallback",
-    "utter_out_of_scope": "out_of_scope",
-    f"{ANSWER_PREFIX}{NOT_COVERED}": "not_covered",
+    Response.ASK_AFFIRMATION: TurnOutcome.ASK_BACK,  # 「您是想问…」
+    Response.ASK_REPHRASE: TurnOutcome.FALLBACK,
+    Response.DEFAULT: TurnOutcome.FALLBACK,
+    Response.OUT_OF_SCOPE: TurnOutcome.OUT_OF_SCOPE,
+    Response.NOT_COVERED: TurnOutcome.NOT_COVERED,
 }
 
 
 def _topic(user: UserUttered) -> Optional[Text]:
     key = (user.intent or {}).get("full_retrieval_intent_name") or ""
-    if key.startswith(f"{RETRIEVAL_INTENT}/"):
-        return key.split("/", 1)[1]
+    if key.startswith(TOPIC_PREFIX):
+        return key[len(TOPIC_PREFIX) :]
     for entity in user.entities or []:
-        if entity.get("entity") == "topic":
+        if entity.get("entity") == Entity.TOPIC:
             return str(entity.get("value"))[: m.LABEL_LEN]
     return None
 
@@ -45,7 +45,7 @@ def _topic(user: UserUttered) -> Optional[Text]:
 def _outcome(user: UserUttered, answers: List[Event]) -> Text:
     intent = (user.intent or {}).get("name")
     if intent is None:
-        return "to_agent"  # said while a person had the conversation (no NLU)
+        return TurnOutcome.TO_AGENT  # said while a person had the conversation (no NLU)
     if intent in FEEDBACK_INTENTS:
         return FEEDBACK_INTENTS[intent]
     actions = [e.action_name for e in answers if isinstance(e, ActionExecuted)]
@@ -56,9 +56,9 @@ def _outcome(user: UserUttered, answers: List[Event]) -> Text:
     for response, outcome in OUTCOME_BY_RESPONSE.items():
         if response in uttered:
             return outcome
-    if any(u.startswith(ANSWER_PREFIX) for u in uttered):
-        return "answered"
-    return "other"  # forms, small talk, status queries…
+    if any(u.startswith(POLICY_ANSWER_PREFIX) for u in uttered):
+        return TurnOutcome.ANSWERED
+    return TurnOutcome.OTHER  # forms, small talk, status queries…
 
 
 def facts(conversation_id: Text, events: Sequence[Event], new_from: int = 0) -> List[m.TurnFact]:
