@@ -16,6 +16,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from sqlalchemy import and_, distinct, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
+from dialogue.names import TurnOutcome
 from tickets import models as m
 from tickets.db import Database
 from tickets.numbering import SHANGHAI
@@ -23,21 +24,22 @@ from tickets.statuses import HandoffReason, HandoffStatus, Status
 
 # What became of a merchant message (web/turn_facts.py), as the lead reads it.
 OUTCOME_LABELS = {
-    "answered": "已回答",
-    "not_covered": "政策未涉及",
-    "ask_back": "反问确认",
-    "fallback": "未理解",
-    "not_understood": "未理解并转人工",
-    "handoff": "转人工",
-    "out_of_scope": "超出服务范围",
-    "other": "办理与闲聊",
-    "to_agent": "与人工客服对话",
-    "helpful": "评价：有帮助",
-    "unhelpful": "评价：没帮助",
+    TurnOutcome.ANSWERED: "已回答",
+    TurnOutcome.NOT_COVERED: "政策未涉及",
+    TurnOutcome.ASK_BACK: "反问确认",
+    TurnOutcome.FALLBACK: "未理解",
+    TurnOutcome.NOT_UNDERSTOOD: "未理解并转人工",
+    TurnOutcome.HANDOFF: "转人工",
+    TurnOutcome.OUT_OF_SCOPE: "超出服务范围",
+    TurnOutcome.OTHER: "办理与闲聊",
+    TurnOutcome.TO_AGENT: "与人工客服对话",
+    TurnOutcome.HELPFUL: "评价：有帮助",
+    TurnOutcome.UNHELPFUL: "评价：没帮助",
 }
 # Outcomes of a message that mean the merchant did not get an answer.
-UNANSWERED = ("not_understood", "ask_back", "fallback", "not_covered")
-NOT_A_QUESTION = ("to_agent", "helpful", "unhelpful")  # said to a person, or feedback
+UNANSWERED = (TurnOutcome.NOT_UNDERSTOOD, TurnOutcome.ASK_BACK, TurnOutcome.FALLBACK, TurnOutcome.NOT_COVERED)
+NOT_A_QUESTION = (TurnOutcome.TO_AGENT, TurnOutcome.HELPFUL, TurnOutcome.UNHELPFUL)  # said to a person, or feedback
+FEEDBACK = (TurnOutcome.HELPFUL, TurnOutcome.UNHELPFUL)  # the 有帮助 / 没帮助 buttons; feedback()'s row keys
 MAX_UNANSWERED = 500  # the newest, grouped for the lead; the total is counted apart
 MAX_PERIOD_DAYS = 366
 
@@ -129,7 +131,7 @@ class Insights:
                     select(m.TurnFact.outcome, func.count()).where(self._days(period)).group_by(m.TurnFact.outcome)
                 ).all()
             )
-            answered = [m.TurnFact.outcome == "answered", self._days(period)]
+            answered = [m.TurnFact.outcome == TurnOutcome.ANSWERED, self._days(period)]
             topics = session.execute(
                 select(m.TurnFact.topic, func.count())
                 .where(*answered)
@@ -151,9 +153,9 @@ class Insights:
         return {
             "messages": questions,
             "outcomes": outcomes,
-            "fallback_rate": rate("not_understood", "fallback"),
-            "ask_back_rate": rate("ask_back"),
-            "not_covered_rate": rate("not_covered"),
+            "fallback_rate": rate(TurnOutcome.NOT_UNDERSTOOD, TurnOutcome.FALLBACK),
+            "ask_back_rate": rate(TurnOutcome.ASK_BACK),
+            "not_covered_rate": rate(TurnOutcome.NOT_COVERED),
             "top_topics": [{"topic": topic, "answers": count} for topic, count in topics],
             "trend": {
                 topic: [{"day": d.isoformat(), "answers": trend[topic].get(d, 0)} for d in period.days()]
@@ -166,18 +168,18 @@ class Insights:
         with self.db.transaction(write=False) as session:
             rows = session.execute(
                 select(m.TurnFact.topic, m.TurnFact.outcome, func.count())
-                .where(m.TurnFact.outcome.in_(("helpful", "unhelpful")), self._days(period))
+                .where(m.TurnFact.outcome.in_(FEEDBACK), self._days(period))
                 .group_by(m.TurnFact.topic, m.TurnFact.outcome)
             ).all()
-        per_topic: Dict[str, Dict[str, int]] = defaultdict(lambda: {"helpful": 0, "unhelpful": 0})
+        per_topic: Dict[str, Dict[str, int]] = defaultdict(lambda: dict.fromkeys(FEEDBACK, 0))
         for topic, outcome, count in rows:
             per_topic[topic or "?"][outcome] += count
         return sorted(
             (
-                {"topic": topic, **counts, "helpful_rate": round(counts["helpful"] / sum(counts.values()), 3)}
+                {"topic": topic, **counts, "helpful_rate": round(counts[TurnOutcome.HELPFUL] / sum(counts.values()), 3)}
                 for topic, counts in per_topic.items()
             ),
-            key=lambda row: -(row["helpful"] + row["unhelpful"]),
+            key=lambda row: -sum(row[outcome] for outcome in FEEDBACK),
         )
 
     def unanswered(self, period: Period) -> Tuple[List[Tuple[str, str, Optional[str], datetime]], int]:
