@@ -11,10 +11,9 @@ from __future__ import annotations
 import re
 from typing import FrozenSet, List, Sequence
 
-MORE_QUESTION = "more_question"  # the entity naming another policy question of the message, in order
+from dialogue.names import Intent
+
 MAX_MORE_QUESTIONS = 2  # answered after the first; a longer list is more likely a story than questions
-NOT_COVERED = "faq/not_covered"  # the policy is silent: never one of several questions heard
-INFORM = "inform"  # an answer to the form, not a question
 
 SENTENCE_ENDS = frozenset("。！？!?；;…~～\n")
 CLAUSE_ENDS = SENTENCE_ENDS | frozenset("，,、")
@@ -28,7 +27,7 @@ _ASKS = re.compile(
 )
 # Intents that ask for something to be done: a part saying them asks, whatever its words.
 REQUESTS: FrozenSet[str] = frozenset(
-    {"request_human", "cancel_ticket", "check_ticket", "request_deregistration", "complain"}
+    {Intent.REQUEST_HUMAN, Intent.CANCEL_TICKET, Intent.CHECK_TICKET, Intent.REQUEST_DEREGISTRATION, Intent.COMPLAIN}
 )
 
 

@@ -58,12 +58,14 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
-from chinese_nlp.clauses import INFORM, MAX_MORE_QUESTIONS, MORE_QUESTION, NOT_COVERED, asks, parts
+from chinese_nlp.clauses import MAX_MORE_QUESTIONS, asks, parts
 from chinese_nlp.pinyin import Syllables, reading_table
+from dialogue.names import NOT_COVERED, Entity, Intent, faq_label, response_for
 
 log = logging.getLogger(__name__)
 MODEL_FILE = "linear_classifier.pkl"
 RANKING_LENGTH = 10
+NOT_COVERED_LABEL = faq_label(NOT_COVERED)  # the policy is silent: never one of several questions heard
 
 
 def _document(message: Message) -> Text:
@@ -101,7 +103,7 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         return {
             "C": 20.0,
             "max_iter": 2000,
-            "retrieval_intent": "faq",
+            "retrieval_intent": Intent.FAQ,
             "char_ngrams": [1, 4],
             "word_ngrams": [1, 1],  # 1–2 measured in S7: no better (README)
             # Character n-grams within words (as segmented) or across them (segmentation-proof).
@@ -230,13 +232,13 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         # Two or more policy questions, each in a clause of its own: the first asked leads.
         topics: List[Tuple[Text, float, np.ndarray, range]] = []
         for part, piece, (label, confidence), part_row in zip(clauses, pieces, best, rows, strict=False):
-            is_topic = label.startswith(f"{self.config['retrieval_intent']}/") and label != NOT_COVERED
+            is_topic = label.startswith(f"{self.config['retrieval_intent']}/") and label != NOT_COVERED_LABEL
             if is_topic and confidence >= sure and asks(piece, label) and label not in [t[0] for t in topics]:
                 topics.append((label, confidence, part_row, part))
         if len(topics) >= 2:
             more = [
                 {
-                    ENTITY_ATTRIBUTE_TYPE: MORE_QUESTION,
+                    ENTITY_ATTRIBUTE_TYPE: Entity.MORE_QUESTION,
                     ENTITY_ATTRIBUTE_VALUE: label,
                     ENTITY_ATTRIBUTE_CONFIDENCE: confidence,
                     ENTITY_ATTRIBUTE_START: tokens[part[0]].start,
@@ -257,7 +259,7 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
             if whole_label in {labels[int(np.argmax(r))] for _, r in asking}:
                 return row, []
             return max(asking, key=lambda pair: pair[0])[1], []
-        informing = [r for _, (label, c), r in told if label == INFORM and c >= sure]
+        informing = [r for _, (label, c), r in told if label == Intent.INFORM and c >= sure]
         if informing and whole_label.startswith(f"{self.config['retrieval_intent']}/"):
             return informing[-1], []  # a story that ends by answering the form, with no question in it
         if whole_confidence < sure:
@@ -292,7 +294,7 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
                 RESPONSE_SELECTOR_RESPONSES_KEY: [],  # the texts live in the domain (utter_action)
                 PREDICTED_CONFIDENCE_KEY: float(confidence),
                 INTENT_RESPONSE_KEY: best,
-                RESPONSE_SELECTOR_UTTER_ACTION_KEY: f"utter_{best}",
+                RESPONSE_SELECTOR_UTTER_ACTION_KEY: response_for(best),
             },
             RESPONSE_SELECTOR_RANKING_KEY: [
                 {INTENT_RESPONSE_KEY: label, PREDICTED_CONFIDENCE_KEY: float(p)} for label, p in topics[:RANKING_LENGTH]

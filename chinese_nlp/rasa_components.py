@@ -29,6 +29,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 import chinese_nlp.spacy_pipeline  # noqa: F401
 import shapes
 from chinese_nlp.normalizer import normalize
+from dialogue.names import Intent
 from shapes.masking import CARD_PLACEHOLDER
 
 COMMAND_PREFIX = "/"
@@ -130,7 +131,7 @@ class FaqTopicFallback(GraphComponent):
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
-        return {"retrieval_intent": "faq", "threshold": 0.3}
+        return {"retrieval_intent": Intent.FAQ, "threshold": 0.3}
 
     def __init__(self, config: Dict[str, Any]) -> None:
         self._intent = config["retrieval_intent"]

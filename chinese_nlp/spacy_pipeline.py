@@ -21,6 +21,7 @@ from spacy.tokens import Doc, Token
 from spacy.util import get_words_and_spaces
 
 import shapes
+from dialogue.names import Entity
 from shapes.masking import CARD_PLACEHOLDER
 
 PIPELINE_NAME = "zhuxiao_zh"
@@ -42,22 +43,22 @@ SERIAL_SEPARATORS = {":", "：", "是", "为", "=", "号", "-", "/", "改成", "
 
 # A serial is recognised after its keyword; numbers after a serial keyword are serials, not phones.
 ENTITY_PATTERNS = [
-    {"label": "ticket_no", "pattern": [{"TEXT": {"REGEX": shapes.TICKET_NO.token_regex}}]},
+    {"label": Entity.TICKET_NO, "pattern": [{"TEXT": {"REGEX": shapes.TICKET_NO.token_regex}}]},
     {
-        "label": "terminal_sn",
+        "label": Entity.TERMINAL_SN,
         "pattern": [
             {"TEXT": {"REGEX": SERIAL_AFTER_KEYWORD}, "_": {"follows_serial_keyword": True}},
         ],
     },
-    {"label": "terminal_sn", "pattern": [{"TEXT": {"REGEX": LETTERED_SERIAL}}]},
+    {"label": Entity.TERMINAL_SN, "pattern": [{"TEXT": {"REGEX": LETTERED_SERIAL}}]},
     {
-        "label": "phone",
+        "label": Entity.PHONE,
         "pattern": [
             {"TEXT": {"REGEX": shapes.PHONE.token_regex}, "_": {"follows_serial_keyword": False}},
         ],
     },
     {
-        "label": "merchant_no",
+        "label": Entity.MERCHANT_NO,
         "pattern": [
             {"TEXT": {"REGEX": shapes.MERCHANT_NO.token_regex}, "_": {"follows_serial_keyword": False}},
         ],

@@ -17,7 +17,7 @@ from typing import Callable, Dict, List, Set, Tuple
 import yaml
 from rasa.shared.nlu.training_data.loading import load_data
 
-from chinese_nlp.clauses import MORE_QUESTION
+from dialogue.names import Entity
 from shapes import ENTITY_SHAPES
 
 NLU_SETS = Path(__file__).resolve().parent.parent / "tests" / "nlu"
@@ -135,7 +135,7 @@ def honest_share(parse: Callable[[str], dict], questions: List[str]) -> Tuple[fl
 
 def heard_in_order(parse: dict) -> List[str]:
     """The policy questions a parse hears, in the order they will be answered."""
-    more = [e["value"] for e in parse.get("entities") or [] if e.get("entity") == MORE_QUESTION]
+    more = [e["value"] for e in parse.get("entities") or [] if e.get("entity") == Entity.MORE_QUESTION]
     return [predicted_label(parse), *more]
 
 

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, Optional
 
+from dialogue.names import Entity
+
 
 class InvalidValue(ValueError):
     """A value that does not have its shape. The message names the field, never the value."""
@@ -73,11 +75,13 @@ DATED_LENGTHS = (8 + SEQUENCE_DIGITS[0], 8 + SEQUENCE_DIGITS[1])
 DATED_PREFIXES = rf"(?:{TICKET_PREFIX}|{CASE_PREFIX})"  # a regex: either prefix
 DATED_DIGITS = rf"[0-9]{{{DATED_LENGTHS[0]},{DATED_LENGTHS[1]}}}"
 
-MERCHANT_NO = Shape("merchant_no", "商户编号", r"[0-9]{15}")
-PHONE = Shape("phone", "手机号", r"1[3-9][0-9]{9}")
+MERCHANT_NO = Shape(Entity.MERCHANT_NO, "商户编号", r"[0-9]{15}")
+PHONE = Shape(Entity.PHONE, "手机号", r"1[3-9][0-9]{9}")
 # 8–20 letters or digits with at least one digit (a word like "Question" is not a serial).
-TERMINAL_SN = Shape("terminal_sn", "机身号", r"(?=[A-Za-z]*[0-9])[A-Za-z0-9]{8,20}", upper=True, boundary="A-Za-z0-9")
-TICKET_NO = Shape("ticket_no", "申请编号", TICKET_PREFIX + DATED_DIGITS, upper=True)
+TERMINAL_SN = Shape(
+    Entity.TERMINAL_SN, "机身号", r"(?=[A-Za-z]*[0-9])[A-Za-z0-9]{8,20}", upper=True, boundary="A-Za-z0-9"
+)
+TICKET_NO = Shape(Entity.TICKET_NO, "申请编号", TICKET_PREFIX + DATED_DIGITS, upper=True)
 CASE_NO = Shape("case_no", "会话编号", CASE_PREFIX + DATED_DIGITS, upper=True)
 
 # The structured entities NLU extracts (spaCy entity ruler).
