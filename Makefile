@@ -10,7 +10,7 @@ SOCKET_IO_CLIENT := build/web/socket.io.min.js
 ECHARTS := build/web/echarts.min.js
 MODEL := models/current.tar.gz
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') \
-                   $(SPACY_PIPELINE)/meta.json $(wildcard chinese_nlp/*.py) $(wildcard shapes/*.py)
+                   $(SPACY_PIPELINE)/meta.json $(wildcard chinese_nlp/*.py) $(wildcard shapes/*.py) dialogue/names.py
 
 # Quiet TensorFlow, no telemetry (these machines are offline).
 export TF_CPP_MIN_LOG_LEVEL ?= 2
@@ -32,7 +32,7 @@ $(VENV)/.dev-installed: requirements-dev.txt $(VENV)/.installed
 	$(PY) -m pip install --quiet -r requirements-dev.txt -c constraints.txt
 	touch $@
 
-$(SPACY_PIPELINE)/meta.json: $(VENV)/.installed chinese_nlp/spacy_pipeline.py chinese_nlp/userdict.txt $(wildcard shapes/*.py)
+$(SPACY_PIPELINE)/meta.json: $(VENV)/.installed chinese_nlp/spacy_pipeline.py chinese_nlp/userdict.txt $(wildcard shapes/*.py) dialogue/names.py
 	$(PY) -m chinese_nlp.spacy_pipeline $(SPACY_PIPELINE)
 
 # Front-end dependencies come from the npm registry (package-lock.json) and are served locally:
