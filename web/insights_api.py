@@ -17,7 +17,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from dialogue.names import faq_label
+from dialogue.names import TurnOutcome, faq_label
 from dialogue.topics import FAQ_TOPICS
 from shapes import InvalidValue
 from tickets.insights import MAX_UNANSWERED, OUTCOME_LABELS, Insights, Period, group_similar
@@ -104,7 +104,8 @@ def _rows(table: Text, figures: Dict[str, Any]) -> List[List[Any]]:
         return [["主题", "回答次数"]] + [[topic(t["topic"]), t["answers"]] for t in figures["answers"]["top_topics"]]
     if table == "feedback":
         return [["主题", "有帮助", "没帮助", "有帮助比例"]] + [
-            [topic(f["topic"]), f["helpful"], f["unhelpful"], f["helpful_rate"]] for f in figures["feedback"]
+            [topic(f["topic"]), f[TurnOutcome.HELPFUL], f[TurnOutcome.UNHELPFUL], f["helpful_rate"]]
+            for f in figures["feedback"]
         ]
     if table == "unanswered":
         return [["示例问题", "次数", "同组问题"]] + [
