@@ -22,8 +22,8 @@ from limits.storage import Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 from runtime import redis_url
+from runtime.calls import BlockingCalls
 from runtime.metrics import RATE_LIMITED
-from tickets.calls import BlockingCalls
 
 log = logging.getLogger(__name__)
 
