@@ -14,10 +14,10 @@ from sqlalchemy import insert
 
 from bench.actions import PG_ADMIN_URL
 from devtools.stack import fresh_postgres_database
+from runtime.clock import SHANGHAI
 from tickets import models as m
 from tickets.db import Database, make_engine, migrate
 from tickets.insights import Insights, Period, group_similar
-from tickets.numbering import SHANGHAI
 from tickets.statuses import Actor, HandoffReason, HandoffStatus, Status
 
 CONVERSATIONS, MESSAGES_EACH = 100_000, 6

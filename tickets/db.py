@@ -10,9 +10,8 @@ import logging
 import os
 import re
 from contextlib import contextmanager
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, Optional
+from typing import Any, Dict, Iterator, Optional
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy import exc as sa_exc
@@ -21,10 +20,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
 from runtime import VAR
+from runtime.clock import Clock, utc_now
 from tickets.errors import StoreUnavailable
 
 log = logging.getLogger(__name__)
-Clock = Callable[[], datetime]
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -121,10 +120,6 @@ def _install_sqlite_hooks(engine: Engine) -> None:
 def write_engine(engine: Engine) -> Engine:
     """The same engine, but transactions on SQLite start with BEGIN IMMEDIATE (no-op elsewhere)."""
     return engine.execution_options(**{_SQLITE_BEGIN: "IMMEDIATE"})
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 # Errors that mean "the database is not there right now", not "this request is wrong".

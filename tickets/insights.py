@@ -16,9 +16,9 @@ from typing import Any, Dict, List, Optional, Tuple
 from sqlalchemy import and_, distinct, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
+from runtime.clock import SHANGHAI
 from tickets import models as m
 from tickets.db import Database
-from tickets.numbering import SHANGHAI
 from tickets.statuses import HandoffReason, HandoffStatus, Status
 
 # What became of a merchant message (web/turn_facts.py), as the lead reads it.

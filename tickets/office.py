@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from typing import Any, Callable, Optional, TypeVar
 
 from runtime.calls import CALL_TIMEOUT_S, BlockingCalls
+from runtime.clock import Clock, utc_now
 from tickets.agents import AgentDirectory
-from tickets.db import Clock, Database, utc_now
+from tickets.db import Database
 from tickets.errors import StoreTimedOut
 from tickets.handoff import HandoffQueue
 from tickets.store import TicketStore
