@@ -18,6 +18,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from actions.faq_topics import FAQ_TOPICS
+from chinese_nlp.normalizer import normalize_text
 from runtime.clock import shanghai_today
 from shapes import InvalidValue
 from tickets.insights import MAX_UNANSWERED, OUTCOME_LABELS, Insights, Period, group_similar
@@ -73,7 +74,7 @@ async def _figures(desk: SupportDesk, period: Period) -> Dict[str, Any]:
     return {
         "period": {"from": period.first.isoformat(), "to": period.last.isoformat()},
         **results,
-        "unanswered": await office.run(group_similar, [text for text, *_ in unanswered]),
+        "unanswered": await office.run(group_similar, [text for text, *_ in unanswered], key=normalize_text),
         "unanswered_total": unanswered_total,
         # "" is a policy question whose topic was not recognised (the page and the CSV name it so).
         "topics": {"": UNRECOGNISED_TOPIC, **{key: topic.title for key, topic in FAQ_TOPICS.items()}},
