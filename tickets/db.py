@@ -7,7 +7,6 @@ timeouts, and on SQLite a busy timeout plus WAL so readers never wait for the wr
 from __future__ import annotations
 
 import logging
-import os
 import re
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,6 +20,7 @@ from sqlalchemy.pool import QueuePool
 
 from runtime import VAR
 from runtime.clock import Clock, utc_now
+from runtime.settings import default_of, settings
 from tickets.errors import StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -39,12 +39,11 @@ _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
 def database_url() -> str:
-    """`DATABASE_URL`, or a SQLite file under <project>/var/ (created on demand)."""
-    url = os.environ.get("DATABASE_URL", "").strip()
-    if url:
-        return url
-    VAR.mkdir(exist_ok=True)
-    return f"sqlite:///{VAR / 'zhuxiao.db'}"
+    """`DATABASE_URL`, or a SQLite file under <project>/var/ (the folder created on demand)."""
+    url = settings().stores.database_url
+    if url == default_of("DATABASE_URL"):
+        VAR.mkdir(exist_ok=True)
+    return url
 
 
 def make_engine(url: Optional[str] = None, *, schema: Optional[str] = None) -> Engine:
