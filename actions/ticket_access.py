@@ -18,10 +18,10 @@ from actions import form_values
 from actions.form_support import NOT_AN_ANSWER, TOO_MANY_ERRORS, GuardedFormValidationAction, reset
 from actions.ticket_service import apologise_unavailable, client_of, owned_tickets, with_owned
 from dialogue.names import ACCESS_SLOTS, CustomAction, Intent, Response, Slot
+from runtime.clock import SHANGHAI
 from runtime.rate_limits import rate_limits
 from tickets import throttle
 from tickets.errors import IllegalTransition, StoreUnavailable, TicketError
-from tickets.numbering import SHANGHAI
 from tickets.office import back_office
 from tickets.statuses import Status, can_move
 from tickets.views import TicketView

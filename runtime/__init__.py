@@ -1,5 +1,6 @@
 """Where the project lives and how processes get their secrets: from the environment, else from
-a file under var/ created once (readable by the owner only). Never from the command line."""
+a file under var/ created once (readable by the owner only). Never from the command line.
+Which secrets, and every other setting: runtime/settings.py."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import os
 import secrets
 import sys
 from pathlib import Path
-from typing import Optional, Tuple
+from typing import Optional
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VAR = PROJECT_ROOT / "var"  # local state of `make run`: the SQLite database, generated secrets
@@ -21,11 +22,6 @@ GIL_SWITCH_INTERVAL_S = 0.001
 
 def hand_back_the_gil_sooner() -> None:
     sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
-
-
-def redis_url() -> Optional[str]:
-    """ZX_REDIS_URL: set when several replicas share socket.io, the lock store and the rate limits."""
-    return os.environ.get("ZX_REDIS_URL") or None
 
 
 def secret_from(env_value: Optional[str], key_file: Path) -> bytes:
@@ -42,17 +38,3 @@ def secret_from(env_value: Optional[str], key_file: Path) -> bytes:
             handle.write(secrets.token_hex(32))
         os.replace(draft, key_file)  # atomic: a concurrent reader never sees a half-written key
     return key_file.read_text().strip().encode()
-
-
-def secrets_from_list(value: str) -> Tuple[bytes, ...]:
-    """Comma-separated secrets (older keys still accepted while a new one takes over), each checked."""
-    keys = tuple(part.strip() for part in value.split(",") if part.strip())
-    for key in keys:
-        if len(key) < MIN_SECRET_LEN:
-            raise ValueError(f"every previous secret key must have at least {MIN_SECRET_LEN} characters")
-    return tuple(key.encode() for key in keys)
-
-
-def secret(variable: str, file_name: str) -> bytes:
-    """The secret in the environment variable, else in var/<file_name>."""
-    return secret_from(os.environ.get(variable), VAR / file_name)

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from datetime import datetime, timezone
+from typing import Optional
 
+from runtime.settings import Observability, settings
 from shapes.masking import redact
 
 
@@ -45,15 +46,16 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-def mask_all_logs() -> None:
+def mask_all_logs(config: Optional[Observability] = None) -> None:
     """Mask every log record of this process as it is made, whichever logger or handler (Rasa and
     Sanic add their own later); with ZX_LOG_FORMAT=json, format the root's handlers as JSON."""
+    config = config or settings().observability
     make_record = logging.getLogRecordFactory()
     if getattr(make_record, "masks", False):
         return
     masked = lambda *args, **kwargs: _mask(make_record(*args, **kwargs))  # noqa: E731
     masked.masks = True
     logging.setLogRecordFactory(masked)
-    if os.environ.get("ZX_LOG_FORMAT") == "json":
+    if config.log_format == "json":
         for handler in logging.getLogger().handlers:
             handler.setFormatter(JsonFormatter())

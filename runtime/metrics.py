@@ -7,9 +7,11 @@ Each process (Rasa server, action server) serves its own; names say what is coun
 from __future__ import annotations
 
 import logging
-import os
+from typing import Optional
 
 from prometheus_client import Counter, Histogram, start_http_server
+
+from runtime.settings import Observability, settings
 
 log = logging.getLogger(__name__)
 
@@ -30,11 +32,10 @@ STORE_TIMEOUTS = Counter("zhuxiao_store_timeouts_total", "Blocking calls abandon
 RATE_LIMITED = Counter("zhuxiao_rate_limited_total", "Requests refused by a rate limit, by rule", ["rule"])
 
 
-def serve_metrics() -> None:
+def serve_metrics(config: Optional[Observability] = None) -> None:
     """Start the metrics endpoint if ZX_METRICS_PORT is set (on ZX_METRICS_HOST, default loopback)."""
-    port = os.environ.get("ZX_METRICS_PORT")
-    if not port:
+    config = config or settings().observability
+    if config.metrics_port is None:
         return
-    host = os.environ.get("ZX_METRICS_HOST", "127.0.0.1")
-    start_http_server(int(port), addr=host)
-    log.info("metrics on http://%s:%s/metrics", host, port)
+    start_http_server(config.metrics_port, addr=config.metrics_host)
+    log.info("metrics on http://%s:%s/metrics", config.metrics_host, config.metrics_port)

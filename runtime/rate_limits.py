@@ -2,7 +2,8 @@
 is set (several replicas share the counters).
 
 Every rule has a default and an environment variable (ZX_LIMIT_<RULE>, e.g.
-ZX_LIMIT_MESSAGES_PER_CONVERSATION="20/minute"). Redis calls go through a small bounded pool, so a
+ZX_LIMIT_MESSAGES_PER_CONVERSATION="20/minute"), declared in runtime/settings.py (Limits) and
+checked when the process starts. Redis calls go through a small bounded pool, so a
 slow Redis never holds the event loop (counters in memory are counted in place); if the counters
 cannot be reached, the request is let through and a warning logged — limits protect the service,
 they must not become its outage.
@@ -14,39 +15,26 @@ import hashlib
 import hmac
 import ipaddress
 import logging
-import os
+from dataclasses import fields
 from typing import Dict, Optional
 
-from limits import RateLimitItem, parse
+from limits import RateLimitItem
 from limits.storage import Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
-from runtime import redis_url
+from runtime.calls import BlockingCalls
 from runtime.metrics import RATE_LIMITED
-from tickets.calls import BlockingCalls
+from runtime.settings import Limits, settings
 
 log = logging.getLogger(__name__)
 
-# rule → default; docs/security.md lists them and explains the per-address numbers: many mobile
-# merchants in China share one IPv4 address (carrier NAT), so an address is sized for a crowd of
-# merchants, while the per-conversation and per-account rules stay tight.
-DEFAULTS: Dict[str, str] = {
-    "messages_per_conversation": "20/minute",  # a merchant types; a script floods
-    "messages_per_client": "300/minute",  # one address, all its conversations: ~50 merchants typing
-    "conversations_per_client": "200/hour",  # conversations started from one address
-    "handoffs_per_conversation": "3/hour",
-    "handoffs_per_client": "30/hour",
-    "logins_per_client": "60/15 minutes",  # console logins from one address (an office shares one)
-    # then that browser (or, unknown, that address) waits; other devices never do
-    "login_failures_per_account_and_client": "5/15 minutes",
-    "proof_failures_per_ticket_and_client": "5/30 minutes",  # wrong phone numbers for one ticket
-    "proof_failures_per_client": "30/hour",  # across tickets: cycling ticket numbers stops here
-}
+# rule → its default (declared with the rules in runtime/settings.py; docs/security.md explains them)
+DEFAULTS: Dict[str, str] = {spec.name: spec.metadata["default"] for spec in fields(Limits)}
 LIMITER_TIMEOUT_S = 1.0
 
 
 def rule(name: str) -> RateLimitItem:
-    return parse(os.environ.get(f"ZX_LIMIT_{name.upper()}", DEFAULTS[name]))
+    return getattr(settings().limits, name)
 
 
 def client_key(secret: bytes, address: Optional[str]) -> str:
@@ -68,8 +56,10 @@ def _counted_as(address: str) -> str:
 
 
 class RateLimits:
-    def __init__(self, storage_uri: Optional[str] = None) -> None:
-        uri = storage_uri or redis_url() or "memory://"
+    def __init__(self, storage_uri: Optional[str] = None, rules: Optional[Limits] = None) -> None:
+        config = settings()
+        self.rules = rules or config.limits
+        uri = storage_uri or config.stores.redis_url or "memory://"
         options = {"socket_timeout": 0.5, "socket_connect_timeout": 0.5} if uri.startswith("redis") else {}
         self.storage: Storage = storage_from_string(uri, **options)
         self._limiter = MovingWindowRateLimiter(self.storage)
@@ -90,8 +80,8 @@ class RateLimits:
     async def _ask(self, method, name: str, keys: tuple) -> bool:
         try:
             if self._in_memory:
-                return method(rule(name), name, *keys)
-            return await self._calls.run(method, rule(name), name, *keys)
+                return method(getattr(self.rules, name), name, *keys)
+            return await self._calls.run(method, getattr(self.rules, name), name, *keys)
         except Exception as error:  # the counters are unreachable: let it through, loudly
             log.warning("rate limit %s not checked: %s", name, type(error).__name__)
             return True

@@ -9,7 +9,6 @@
 - store:     TicketStore — deregistration tickets
 - handoff:   HandoffQueue — handoff cases
 - agents:    AgentDirectory — agent accounts and console sessions
-- calls:     BlockingCalls — the bounded pools async code calls the stores through
 - office:    BackOffice — all of the above for one process (back_office())
 - cli:       staff command line, `python -m tickets --help`
 

@@ -12,10 +12,10 @@ import sys
 from typing import Callable, List, Optional, Sequence, Type
 
 import shapes
+from runtime.clock import SHANGHAI
 from shapes.masking import redact
 from tickets.db import database_url, migrate
 from tickets.errors import TicketError, TicketNotFound
-from tickets.numbering import SHANGHAI
 from tickets.office import BackOffice
 from tickets.statuses import Actor, AgentRole, HandoffStatus, LabelledEnum, Status
 from tickets.views import HandoffCase, HistoryEntry, TicketView

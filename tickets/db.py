@@ -7,12 +7,10 @@ timeouts, and on SQLite a busy timeout plus WAL so readers never wait for the wr
 from __future__ import annotations
 
 import logging
-import os
 import re
 from contextlib import contextmanager
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, Optional
+from typing import Any, Dict, Iterator, Optional
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy import exc as sa_exc
@@ -21,10 +19,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
 from runtime import VAR
+from runtime.clock import Clock, utc_now
+from runtime.settings import default_of, settings
 from tickets.errors import StoreUnavailable
 
 log = logging.getLogger(__name__)
-Clock = Callable[[], datetime]
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -40,12 +39,11 @@ _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
 def database_url() -> str:
-    """`DATABASE_URL`, or a SQLite file under <project>/var/ (created on demand)."""
-    url = os.environ.get("DATABASE_URL", "").strip()
-    if url:
-        return url
-    VAR.mkdir(exist_ok=True)
-    return f"sqlite:///{VAR / 'zhuxiao.db'}"
+    """`DATABASE_URL`, or a SQLite file under <project>/var/ (the folder created on demand)."""
+    url = settings().stores.database_url
+    if url == default_of("DATABASE_URL"):
+        VAR.mkdir(exist_ok=True)
+    return url
 
 
 def make_engine(url: Optional[str] = None, *, schema: Optional[str] = None) -> Engine:
@@ -121,10 +119,6 @@ def _install_sqlite_hooks(engine: Engine) -> None:
 def write_engine(engine: Engine) -> Engine:
     """The same engine, but transactions on SQLite start with BEGIN IMMEDIATE (no-op elsewhere)."""
     return engine.execution_options(**{_SQLITE_BEGIN: "IMMEDIATE"})
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 # Errors that mean "the database is not there right now", not "this request is wrong".

@@ -80,6 +80,13 @@ class StoreUnavailable(TicketError):
     http_status = 503
 
 
+class StoreTimedOut(StoreUnavailable):
+    """A store call took longer than its pool allows (runtime.calls.BlockingCalls' timeout_error)."""
+
+    def __init__(self) -> None:
+        super().__init__("工单系统响应超时，请稍后再试")
+
+
 class CaseAlreadyClaimed(TicketError):
     """Another agent claimed the handoff case first."""
 

@@ -72,7 +72,7 @@ def _refuse_unless(case_no: str, current: HandoffStatus, target: HandoffStatus) 
 
 
 class HandoffQueue:
-    """Handoff cases on a Database (synchronous; run it through tickets.calls from async code)."""
+    """Handoff cases on a Database (synchronous; run it through BackOffice.run from async code)."""
 
     def __init__(self, db: Database) -> None:
         self.db = db

@@ -11,15 +11,15 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from statistics import median
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from sqlalchemy import and_, distinct, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from dialogue.names import TurnOutcome
+from runtime.clock import SHANGHAI
 from tickets import models as m
 from tickets.db import Database
-from tickets.numbering import SHANGHAI
 from tickets.statuses import HandoffReason, HandoffStatus, Status
 
 # What became of a merchant message (web/turn_facts.py), as the lead reads it.
@@ -275,19 +275,20 @@ class Insights:
 SIMILAR = 0.3  # cosine similarity of character n-grams above which two questions are grouped
 
 
-def group_similar(texts: List[str], limit: int = 50) -> List[Dict[str, Any]]:
+def group_similar(
+    texts: List[str], limit: int = 50, *, key: Callable[[str], str] = lambda text: text
+) -> List[Dict[str, Any]]:
     """Questions grouped by similarity (character 1–3-grams, TF-IDF, cosine), biggest groups
     first: each group's first question, its count, and examples. Leader clustering on one
-    similarity matrix: a question joins the most similar group leader above SIMILAR."""
+    similarity matrix: a question joins the most similar group leader above SIMILAR.
+
+    `key` is what is compared of each text: the web side passes the NLU's normaliser (Traditional,
+    full width and typos read alike), which the back office does not import."""
     if not texts:
         return []
     from sklearn.feature_extraction.text import TfidfVectorizer  # only the insights need it
 
-    from chinese_nlp.normalizer import normalize_text
-
-    vectors = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3)).fit_transform(
-        [normalize_text(t or "") for t in texts]
-    )
+    vectors = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3)).fit_transform([key(t or "") for t in texts])
     similarity = (vectors @ vectors.T).toarray()
     leaders: List[int] = []
     groups: List[List[int]] = []

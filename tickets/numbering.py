@@ -12,26 +12,21 @@ from __future__ import annotations
 
 import logging
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from runtime.clock import shanghai_day
 from shapes import SEQUENCE_DIGITS, TICKET_PREFIX
 from tickets import models as m
 from tickets.errors import SequenceExhausted
 
 log = logging.getLogger(__name__)
 
-# China has had no daylight saving since 1991, so a fixed offset is exact and needs no tzdata.
-SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 MAX_DAILY_SEQUENCE = 10 ** SEQUENCE_DIGITS[1] - 1
 _UPSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
-
-
-def shanghai_day(now: datetime) -> str:
-    return now.astimezone(SHANGHAI).strftime("%Y%m%d")
 
 
 def random_ticket_number(now: datetime) -> str:

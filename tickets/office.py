@@ -1,14 +1,16 @@
 """The back office as one object: the three stores on one Database, and the bounded pools that
-async code calls them through. One per process, made by back_office()."""
+async code calls them through (runtime.calls). One per process, made by back_office()."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Callable, Optional, TypeVar
 
+from runtime.calls import CALL_TIMEOUT_S, BlockingCalls
+from runtime.clock import Clock, utc_now
 from tickets.agents import AgentDirectory
-from tickets.calls import STORE_CALL_TIMEOUT_S, BlockingCalls
-from tickets.db import Clock, Database, utc_now
+from tickets.db import Database
+from tickets.errors import StoreTimedOut
 from tickets.handoff import HandoffQueue
 from tickets.store import TicketStore
 
@@ -28,20 +30,20 @@ class BackOffice:
 
     @classmethod
     def open(
-        cls, url: Optional[str] = None, *, clock: Clock = utc_now, timeout: float = STORE_CALL_TIMEOUT_S
+        cls, url: Optional[str] = None, *, clock: Clock = utc_now, timeout: float = CALL_TIMEOUT_S
     ) -> "BackOffice":
         return cls.on(Database.from_url(url, clock=clock), timeout=timeout)
 
     @classmethod
-    def on(cls, db: Database, *, timeout: float = STORE_CALL_TIMEOUT_S) -> "BackOffice":
+    def on(cls, db: Database, *, timeout: float = CALL_TIMEOUT_S) -> "BackOffice":
         queue = HandoffQueue(db)
         return cls(
             db=db,
             tickets=TicketStore(db),
             queue=queue,
             agents=AgentDirectory(db, queue),
-            calls=BlockingCalls("store", workers=STORE_WORKERS, timeout=timeout),
-            hashing=BlockingCalls("hashing", workers=HASHING_WORKERS, timeout=timeout),
+            calls=BlockingCalls("store", workers=STORE_WORKERS, timeout=timeout, timeout_error=StoreTimedOut),
+            hashing=BlockingCalls("hashing", workers=HASHING_WORKERS, timeout=timeout, timeout_error=StoreTimedOut),
         )
 
     async def run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:

@@ -134,7 +134,7 @@ def _refusal(ticket_no: str, current: Status, target: Status) -> str:
 
 
 class TicketStore:
-    """Deregistration tickets on a Database (synchronous; run it through tickets.calls from async code)."""
+    """Deregistration tickets on a Database (synchronous; run it through BackOffice.run from async code)."""
 
     def __init__(self, db: Database) -> None:
         self.db = db

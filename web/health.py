@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import time
 from typing import Dict, Text, Tuple
 from urllib.parse import urlsplit
@@ -20,6 +19,7 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from runtime.settings import settings
 from web.http_util import json_reply
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ def _ping_redis(url: str) -> bool:
 
 
 async def _action_server_alive() -> bool:
-    parts = urlsplit(os.environ.get("ZX_ACTION_URL", ""))
+    parts = urlsplit(settings().actions.url)
     timeout = aiohttp.ClientTimeout(total=CHECK_TIMEOUT_S)
     async with aiohttp.ClientSession(timeout=timeout) as session:
         async with session.get(f"{parts.scheme}://{parts.netloc}/healthz") as reply:

@@ -7,7 +7,7 @@ import asyncio
 import csv
 import functools
 import io
-from datetime import date, datetime
+from datetime import date
 from typing import Any, Callable, Dict, List, Text
 
 from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLWriter
@@ -17,11 +17,12 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from chinese_nlp.normalizer import normalize_text
 from dialogue.names import TurnOutcome, faq_label
 from dialogue.topics import FAQ_TOPICS
+from runtime.clock import shanghai_today
 from shapes import InvalidValue
 from tickets.insights import MAX_UNANSWERED, OUTCOME_LABELS, Insights, Period, group_similar
-from tickets.numbering import SHANGHAI
 from tickets.views import AgentView
 from web.console_api import answer_errors_in_chinese, as_agent
 from web.desk import SupportDesk
@@ -55,7 +56,7 @@ def period_of(request: Request) -> Period:
         preset = request.args.get("period", "7d")
         if preset not in PRESETS:
             raise InvalidValue("请选择有效的时间范围：今天、近 7 天或近 30 天")
-        return Period.last_days(PRESETS[preset], datetime.now(SHANGHAI).date())
+        return Period.last_days(PRESETS[preset], shanghai_today())
     try:
         return Period(date.fromisoformat(request.args.get("from", "")), date.fromisoformat(request.args.get("to", "")))
     except ValueError:
@@ -74,7 +75,7 @@ async def _figures(desk: SupportDesk, period: Period) -> Dict[str, Any]:
     return {
         "period": {"from": period.first.isoformat(), "to": period.last.isoformat()},
         **results,
-        "unanswered": await office.run(group_similar, [text for text, *_ in unanswered]),
+        "unanswered": await office.run(group_similar, [text for text, *_ in unanswered], key=normalize_text),
         "unanswered_total": unanswered_total,
         # "" is a policy question whose topic was not recognised (the page and the CSV name it so).
         "topics": {"": UNRECOGNISED_TOPIC, **{key: topic.title for key, topic in FAQ_TOPICS.items()}},

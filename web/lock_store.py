@@ -14,7 +14,7 @@ from urllib.parse import unquote, urlsplit
 from rasa.core.lock_store import LOCK_LIFETIME, InMemoryLockStore, LockError, LockStore, RedisLockStore
 from redis.exceptions import LockNotOwnedError
 
-from runtime import redis_url
+from runtime.settings import settings
 
 log = logging.getLogger(__name__)
 LOCK_DB_DEFAULT = 1  # Rasa's own default: locks apart from socket.io and rate-limit keys in db 0
@@ -73,7 +73,7 @@ class ProjectLockStore(LockStore):
     """A factory in the shape Rasa loads from endpoints.yml (a class taking `endpoint_config`)."""
 
     def __new__(cls, endpoint_config: Any = None) -> LockStore:  # type: ignore[misc]
-        url = redis_url()
+        url = settings().stores.redis_url
         if not url:
             return InMemoryLockStore()
         parts = urlsplit(url)

@@ -1,13 +1,13 @@
 """`python -m web.server`: the Rasa server with the web chat, the console and Rasa's HTTP API.
 
-Configured from the environment only (README, "Configuration"); secrets come from the
-environment or from files under var/, never from the command line (where `ps` would show them).
+Configured from the environment only (runtime/settings.py, read and checked once at start; docs/
+operations.md, "Configuration"); secrets come from the environment or from files under var/, never
+from the command line (where `ps` would show them).
 """
 
 from __future__ import annotations
 
 import logging
-import os
 
 import rasa.api
 import rasa.utils.io
@@ -15,16 +15,11 @@ import rasa.utils.tensorflow.environment as tf_env
 from rasa.utils.common import configure_logging_and_warnings
 from rasa.utils.log_utils import configure_structlog
 
-from runtime import PROJECT_ROOT, hand_back_the_gil_sooner, secret
+from runtime import PROJECT_ROOT, hand_back_the_gil_sooner
 from runtime.logs import mask_all_logs
 from runtime.metrics import serve_metrics
+from runtime.settings import export_for_rasa, start
 from web.settings import load_settings
-
-MODEL = PROJECT_ROOT / "models" / "current.tar.gz"
-
-
-ACTION_URL = "http://127.0.0.1:5055/webhook"  # the action server's default address
-
 
 LOG_LEVEL = logging.INFO  # never DEBUG in production: Rasa logs messages and slots at DEBUG
 
@@ -38,22 +33,21 @@ def configure_logging() -> None:
 
 
 def main() -> None:
+    config = start()  # a bad setting stops the server here, with a message in Chinese and English
     hand_back_the_gil_sooner()
     configure_logging()
-    mask_all_logs()
-    serve_metrics()
-    settings = load_settings()
-    jwt_secret = secret("RASA_JWT_SECRET", "rasa_jwt.key")
-    # endpoints.yml reads these; our own environment is not visible to other users (unlike argv).
-    os.environ.setdefault("ZX_ACTION_URL", ACTION_URL)
-    os.environ.setdefault("ZX_ACTION_TOKEN", secret("ZX_ACTION_TOKEN", "action_token.key").decode())
+    mask_all_logs(config.observability)
+    serve_metrics(config.observability)
+    web = load_settings(config)
+    jwt_secret = config.server.jwt_secret.load()
+    export_for_rasa(config)  # endpoints.yml reads the action server's address and token
     rasa.api.run(
-        model=os.environ.get("ZX_MODEL", str(MODEL)),
+        model=str(config.server.model),
         endpoints=str(PROJECT_ROOT / "endpoints.yml"),
-        credentials=os.environ.get("ZX_CREDENTIALS", str(PROJECT_ROOT / "credentials.yml")),
-        interface=os.environ.get("ZX_INTERFACE", "127.0.0.1"),
-        port=int(os.environ.get("ZX_PORT", "8080")),
-        cors=list(settings.site_origins),
+        credentials=str(config.server.credentials),
+        interface=config.server.interface,
+        port=config.server.port,
+        cors=list(web.site_origins),
         enable_api=True,
         jwt_secret=jwt_secret.decode(),
         jwt_method="HS256",

@@ -1,15 +1,14 @@
-"""Settings of the web side, from the environment with embedded defaults for `make run`."""
+"""Settings of the web side: the process's settings (runtime/settings.py) with the secret loaded."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Optional, Tuple
 
-from runtime import PROJECT_ROOT, redis_url, secret, secrets_from_list
+from runtime import PROJECT_ROOT
+from runtime.settings import Settings, settings
 from web.identity import Signatures
 
-DEFAULT_ORIGINS = ("http://localhost:8080", "http://127.0.0.1:8080")
 STATIC_DIR = PROJECT_ROOT / "web" / "static"  # scripts, styles, the widget: served as files
 TEMPLATES_DIR = PROJECT_ROOT / "web" / "templates"  # the two pages: served with security headers
 VENDOR_DIR = PROJECT_ROOT / "build" / "web"  # npm packages' browser builds, copied by `make setup`
@@ -27,18 +26,16 @@ class WebSettings:
     trusted_proxies: Tuple[str, ...]  # our own proxies (nginx): X-Forwarded-For is believed from them only
 
 
-def _env_list(variable: str) -> Tuple[str, ...]:
-    return tuple(o.strip().rstrip("/") for o in os.environ.get(variable, "").split(",") if o.strip())
-
-
-def load_settings() -> WebSettings:
-    current = secret("ZX_SECRET_KEY", "web_secret.key")
+def load_settings(config: Optional[Settings] = None) -> WebSettings:
+    config = config or settings()
+    web = config.web
+    current = web.secret_key.load()
     return WebSettings(
         secret=current,
-        signatures=Signatures(current, secrets_from_list(os.environ.get("ZX_PREVIOUS_SECRET_KEYS", ""))),
-        site_origins=_env_list("ZX_SITE_ORIGINS") or DEFAULT_ORIGINS,
-        embed_origins=_env_list("ZX_EMBED_ORIGINS"),
-        secure_cookies=os.environ.get("ZX_SECURE_COOKIES", "") == "1",
-        redis_url=redis_url(),
-        trusted_proxies=_env_list("ZX_TRUSTED_PROXIES"),
+        signatures=Signatures(current, web.previous_secret_keys),
+        site_origins=web.site_origins,
+        embed_origins=web.embed_origins,
+        secure_cookies=web.secure_cookies,
+        redis_url=config.stores.redis_url,
+        trusted_proxies=web.trusted_proxies,
     )

@@ -28,8 +28,9 @@ from rasa.shared.utils.common import all_subclasses
 from sqlalchemy import Table, bindparam, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from tickets.calls import BlockingCalls
+from runtime.calls import BlockingCalls
 from tickets.db import database_url, make_engine, unavailable_as_store_error
+from tickets.errors import StoreTimedOut
 from web import turn_facts
 
 log = logging.getLogger(__name__)
@@ -103,12 +104,14 @@ class ProjectSQLTrackerStore(SQLTrackerStore):
         self.engine.dispose()
         self.engine = make_engine(url)
         self.sessionmaker = sessionmaker(bind=self.engine)
-        self._calls = BlockingCalls("tracker-store", workers=TRACKER_WORKERS)
+        self._calls = BlockingCalls("tracker-store", workers=TRACKER_WORKERS, timeout_error=StoreTimedOut)
         # SQLite has one writer at a time: concurrent saves wait in its busy handler, which sleeps
         # in steps of up to 100 ms (40 % of the server's busy samples under load, bench profile).
         # Queued in one thread instead, each starts as soon as the previous one commits.
         sqlite = self.engine.dialect.name == "sqlite"
-        self._writes = BlockingCalls("tracker-store-writes", workers=1) if sqlite else self._calls
+        self._writes = (
+            BlockingCalls("tracker-store-writes", workers=1, timeout_error=StoreTimedOut) if sqlite else self._calls
+        )
         self._statements = _EventStatements(self.SQLEvent.__table__)
 
     @contextmanager

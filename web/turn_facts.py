@@ -10,9 +10,9 @@ from typing import List, Optional, Sequence, Text
 from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SessionStarted, UserUttered
 
 from dialogue.names import POLICY_ANSWER_PREFIX, CustomAction, Entity, Response, TurnOutcome, faq_label
+from runtime.clock import shanghai_date
 from shapes.masking import redact
 from tickets import models as m
-from tickets.numbering import SHANGHAI
 from web.feedback import FEEDBACK_INTENTS
 
 TOPIC_PREFIX = faq_label("")  # "faq/": the full retrieval intent name of a policy question
@@ -79,7 +79,7 @@ def facts(conversation_id: Text, events: Sequence[Event], new_from: int = 0) -> 
             m.TurnFact(
                 conversation_id=conversation_id,
                 at=at,
-                day=at.astimezone(SHANGHAI).date(),
+                day=shanghai_date(at),
                 opens_conversation=opens,
                 outcome=_outcome(user, turn),
                 intent=((user.intent or {}).get("name") or None),

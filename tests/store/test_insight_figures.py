@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 
+from chinese_nlp.normalizer import normalize_text
 from tests.store.conftest import START
 from tickets.insights import Insights, Period, group_similar
 from tickets.statuses import Actor, HandoffReason, HandoffStatus, Status
@@ -97,6 +98,13 @@ def test_unanswered_questions_are_masked_and_grouped(day):
     groups = group_similar(texts)
     assert groups[0]["count"] == 2 and set(groups[0]["texts"]) == {"我手机138****5678 阿巴阿巴", "阿巴阿巴 呜呜"}
     assert [g["texts"] for g in groups[1:]] == [["注销后积分怎么办"]]
+
+
+def test_the_page_groups_questions_as_the_nlu_reads_them():
+    """web/insights_api.py passes the normaliser: Traditional and Simplified are one question."""
+    texts = ["註銷要收費嗎", "注销要收费吗", "积分怎么办"]
+    assert [g["count"] for g in group_similar(texts, key=normalize_text)] == [2, 1]
+    assert [g["count"] for g in group_similar(texts)] == [1, 1, 1]  # compared as typed
 
 
 def test_funnel_counts_applications_by_status_and_their_stay(db, clock, store, open_ticket):

@@ -10,9 +10,9 @@ from threading import Barrier
 import pytest
 from sqlalchemy import func, select
 
+from runtime.calls import BlockingCalls
 from tickets import models as m
 from tickets import throttle
-from tickets.calls import BlockingCalls
 from tickets.db import Database
 from tickets.store import TicketStore
 

@@ -14,8 +14,8 @@ import pytest
 from devtools.clients import APPLICATION_ANSWERS, new_address
 from devtools.stack import PROJECT
 from dialogue.topics import FAQ_TOPICS
+from runtime.clock import SHANGHAI
 from tests.conftest import requires
-from tickets.numbering import SHANGHAI
 from tickets.statuses import AgentRole, HandoffReason
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
