@@ -7,7 +7,8 @@ from typing import Optional, Tuple
 
 import shapes
 from chinese_nlp.normalizer import normalize_text
-from shapes.masking import CARD_PLACEHOLDER, find_card_numbers
+from shapes.masking import CARD_PLACEHOLDER
+from shapes.numbers import find_card_numbers
 from tickets.statuses import Reason
 
 MAX_TEXT = 200

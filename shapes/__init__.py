@@ -2,8 +2,9 @@
 
 Every user of a shape derives its pattern from here: the spaCy entity ruler (token patterns),
 the classifier's placeholders (chinese_nlp), the form readers (values inside typed text), the
-store's validators (whole values) and masking. No SQL, no Rasa: anything may
-import this package.
+store's validators (whole values) and masking. How numbers sit inside text (separators between
+groups, +86, ZX/RG before grouped digits, cards, which reading wins) is shapes.numbers; masking
+and log redaction are shapes.masking. No SQL, no Rasa: anything may import this package.
 """
 
 from __future__ import annotations
@@ -73,8 +74,10 @@ DATED_LENGTHS = (8 + SEQUENCE_DIGITS[0], 8 + SEQUENCE_DIGITS[1])
 DATED_PREFIXES = rf"(?:{TICKET_PREFIX}|{CASE_PREFIX})"  # a regex: either prefix
 DATED_DIGITS = rf"[0-9]{{{DATED_LENGTHS[0]},{DATED_LENGTHS[1]}}}"
 
-MERCHANT_NO = Shape("merchant_no", "商户编号", r"[0-9]{15}")
-PHONE = Shape("phone", "手机号", r"1[3-9][0-9]{9}")
+MERCHANT_NO_DIGITS = 15
+MERCHANT_NO = Shape("merchant_no", "商户编号", rf"[0-9]{{{MERCHANT_NO_DIGITS}}}")
+MOBILE_HEAD, PHONE_DIGITS = "1[3-9]", 11  # mainland mobiles: 13x to 19x, 11 digits
+PHONE = Shape("phone", "手机号", rf"{MOBILE_HEAD}[0-9]{{{PHONE_DIGITS - 2}}}")
 # 8–20 letters or digits with at least one digit (a word like "Question" is not a serial).
 TERMINAL_SN = Shape("terminal_sn", "机身号", r"(?=[A-Za-z]*[0-9])[A-Za-z0-9]{8,20}", upper=True, boundary="A-Za-z0-9")
 TICKET_NO = Shape("ticket_no", "申请编号", TICKET_PREFIX + DATED_DIGITS, upper=True)
