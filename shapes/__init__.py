@@ -71,7 +71,6 @@ CASE_PREFIX = "RG"  # 人工: handoff cases
 # (it grows past 9999 instead of running out).
 SEQUENCE_DIGITS = (4, 6)
 DATED_LENGTHS = (8 + SEQUENCE_DIGITS[0], 8 + SEQUENCE_DIGITS[1])
-DATED_PREFIXES = rf"(?:{TICKET_PREFIX}|{CASE_PREFIX})"  # a regex: either prefix
 DATED_DIGITS = rf"[0-9]{{{DATED_LENGTHS[0]},{DATED_LENGTHS[1]}}}"
 
 MERCHANT_NO_DIGITS = 15
@@ -85,19 +84,6 @@ CASE_NO = Shape("case_no", "会话编号", CASE_PREFIX + DATED_DIGITS, upper=Tru
 
 # The structured entities NLU extracts (spaCy entity ruler).
 ENTITY_SHAPES: Dict[str, Shape] = {s.name: s for s in (PHONE, MERCHANT_NO, TERMINAL_SN, TICKET_NO)}
-
-# "SN12345678", "S/N:12345678": the keyword glued to a serial.
-# Letters then digits ("QB7720391845"): a serial even without its keyword (chinese_nlp's entity
-# ruler), and upper-cased by the normaliser like ticket numbers.
-SERIAL_LETTERS, SERIAL_DIGITS = r"[A-Za-z]{1,4}", r"[0-9]{6,16}"
-
-_SERIAL_PREFIX = re.compile(rf"^(SN|S/N)(?=(?:{TERMINAL_SN.body})$)", re.IGNORECASE)
-
-
-def split_serial_prefix(word: str) -> tuple:
-    """("SN", serial) when `word` is the SN keyword glued to a serial, else ("", word)."""
-    prefix = _SERIAL_PREFIX.match(word)
-    return (prefix.group(1), word[prefix.end() :]) if prefix else ("", word)
 
 
 def bounded_text(value: Any, max_len: int, label: str, *, required: bool) -> Optional[str]:
