@@ -7,7 +7,8 @@ from typing import Optional, Tuple
 
 import shapes
 from chinese_nlp.normalizer import normalize_text
-from shapes.masking import CARD_PLACEHOLDER, find_card_numbers
+from shapes.masking import CARD_PLACEHOLDER
+from shapes.numbers import find_card_numbers, split_serial_prefix
 from tickets.statuses import Reason
 
 MAX_TEXT = 200
@@ -40,7 +41,7 @@ def phone_in(text: Optional[str]) -> Optional[str]:
 def terminal_sn_in(text: Optional[str]) -> Optional[str]:
     """The one serial in the text; the SN keyword glued to it is not part of it."""
     runs = shapes.TERMINAL_SN.in_text.findall(_clean(text))
-    candidates = [shapes.split_serial_prefix(run)[1].upper() for run in runs]
+    candidates = [split_serial_prefix(run)[1].upper() for run in runs]
     return candidates[0] if len(candidates) == 1 else None
 
 

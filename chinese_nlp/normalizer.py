@@ -14,7 +14,7 @@ from typing import Callable, List, Sequence, Tuple
 
 from opencc import OpenCC
 
-import shapes
+from shapes import numbers
 
 # Source index of every output character, plus one final entry for "end of text".
 OffsetMap = List[int]
@@ -45,8 +45,9 @@ def _identity_map(text: str) -> OffsetMap:
     return list(range(len(text) + 1))
 
 
-def _regex_step(pattern: str, replacement: str | Callable[[re.Match], str], flags: int = 0) -> Step:
-    """A substitution step; replaced characters all map to the start of what they replace."""
+def _regex_step(pattern: str | re.Pattern[str], replacement: str | Callable[[re.Match], str], flags: int = 0) -> Step:
+    """A substitution step; replaced characters all map to the start of what they replace. A compiled
+    pattern (shapes.numbers) carries its own flags."""
     compiled = re.compile(pattern, flags)
 
     def run(text: str) -> Tuple[str, OffsetMap]:
@@ -104,26 +105,7 @@ def _traditional_to_simplified(text: str) -> Tuple[str, OffsetMap]:
     return _per_char_step(_opencc().convert)(text)
 
 
-def _collapse_digit_groups(match: re.Match) -> str:
-    digits = re.sub(r"\D", "", match.group(0))
-    # Only phone, merchant and card numbers are written in groups; leave other numbers alone.
-    return digits if 11 <= len(digits) <= 19 else match.group(0)
-
-
 _CJK = r"\u4e00-\u9fff"
-
-# Ticket and case numbers as merchants copy them: "zx202611270001", "ZX 2026 1205 0031",
-# "ZX-20240815-0721" → prefix in upper case, digits joined (only a whole number: 12–14 digits).
-_GROUP_SEP = r"[ .·\-–—]"  # what merchants put between groups of digits
-_NUMBER_WITH_PREFIX = (
-    rf"(?<![a-z])({shapes.DATED_PREFIXES}){_GROUP_SEP}*"
-    rf"((?:[0-9]{_GROUP_SEP}*){{{shapes.DATED_LENGTHS[0] - 1},{shapes.DATED_LENGTHS[1] - 1}}}[0-9])(?![0-9])"
-)
-
-
-def _joined_number(match: re.Match) -> str:
-    return match.group(1).upper() + re.sub(r"\D", "", match.group(2))
-
 
 # Order matters: width first, then script, then obfuscations, then vocabulary.
 _STEPS: Sequence[Step] = (
@@ -143,21 +125,17 @@ _STEPS: Sequence[Step] = (
     _regex_step(r"注消|住销|主销|注宵|驻销|註消", "注销"),
     _regex_step(r"撤消", "撤销"),
     _regex_step(r"机身码|机身编号|机身好|机器编?号(?!称)", "机身号"),
-    _regex_step(r"(?<![a-z])s\s*/\s*n(?![a-z])", "SN", re.I),
+    _regex_step(numbers.SN_KEYWORD_TYPED, "SN"),
     _regex_step(r"商户好|商户编码|商户编号", "商户号"),
     # Everything merchants call their terminal becomes POS机.
     _regex_step(r"刷卡机|收款机|刷卡器|机子|机器(?!人)|(?<![a-z])p\s?o\s?s+\s?(?:机器|机)?(?![a-z])", "POS机", re.I),
-    # Ticket numbers and lettered serials are case-insensitive for merchants, upper case for us.
-    _regex_step(_NUMBER_WITH_PREFIX, _joined_number, re.I),
-    _regex_step(
-        rf"(?<![a-z0-9]){shapes.SERIAL_LETTERS}(?={shapes.SERIAL_DIGITS}(?![a-z0-9]))",
-        lambda m: m.group(0).upper(),
-        re.I,
-    ),
-    # "+86 139 1234 5678", "139-1234-5678" → digits only. Only a whole mobile number follows the 86:
-    # a merchant number may begin with 8613….
-    _regex_step(r"(?<![\d+])\+?86[\s.\-]*(?=1[3-9]\d(?:[\s.\-]*\d){8}(?!\d))", ""),
-    _regex_step(rf"(?<!\d)\d{{3,6}}(?:{_GROUP_SEP}+\d{{3,6}}){{1,4}}(?!\d)", _collapse_digit_groups),
+    # Ticket numbers and lettered serials are case-insensitive for merchants, upper case for us:
+    # "zx 2026 1205 0031" → ZX202612050031, "qr5507781294" → QR5507781294.
+    _regex_step(numbers.DATED_NUMBER_TYPED, numbers.joined_dated_number),
+    _regex_step(numbers.SERIAL_LETTERS_TYPED, lambda m: m.group(0).upper()),
+    # "+86 139 1234 5678", "139-1234-5678", "6222 0212 3456 7890" → digits only.
+    _regex_step(numbers.COUNTRY_CODE_BEFORE_MOBILE, ""),
+    _regex_step(numbers.DIGIT_GROUPS_TYPED, numbers.joined_digit_groups),
     # Spaces between Chinese characters carry no meaning; runs of spaces become one.
     _regex_step(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])", ""),
     _regex_step(r"\s{2,}", " "),

@@ -27,10 +27,10 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 # Imported for its side effect: registers the jieba tokenizer so SpacyNLP can load the pipeline.
 import chinese_nlp.spacy_pipeline  # noqa: F401
-import shapes
 from chinese_nlp.normalizer import normalize
 from dialogue.names import Intent
 from shapes.masking import CARD_PLACEHOLDER
+from shapes.numbers import token_kind
 
 COMMAND_PREFIX = "/"
 
@@ -95,14 +95,8 @@ def placeholder_for(token: str) -> Optional[str]:
     """What a structured value reads as to the intent featurizers: its kind, not its digits."""
     if token == CARD_PLACEHOLDER:  # a card number the web channel hid reads as the digits would
         return "<number>"
-    for shape in (shapes.TICKET_NO, shapes.CASE_NO, shapes.PHONE, shapes.MERCHANT_NO):
-        if shape.whole.fullmatch(token):
-            return f"<{shape.name}>"
-    if token.isascii() and token.isdigit() and len(token) >= 4:
-        return "<digits4>" if len(token) == 4 else "<number>"  # last-4 proofs, cards, other runs
-    if shapes.TERMINAL_SN.whole.fullmatch(token):
-        return "<terminal_sn>"
-    return None
+    kind = token_kind(token)
+    return f"<{kind}>" if kind else None
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER], is_trainable=False)

@@ -22,35 +22,24 @@ from spacy.util import get_words_and_spaces
 
 import shapes
 from dialogue.names import Entity
+from shapes import numbers
 from shapes.masking import CARD_PLACEHOLDER
 
 PIPELINE_NAME = "zhuxiao_zh"
 USER_DICT = Path(__file__).with_name("userdict.txt")
 ENTITY_LABELS = tuple(shapes.ENTITY_SHAPES)
 
-# Words after which a run of letters and digits is a terminal serial number.
-SERIAL_KEYWORDS = {"机身号", "序列号", "终端号", "sn", "编号", "终端", "设备号"}
-# Letters then digits ("QB7720391845") is a serial even without a keyword: phones and merchant
-# numbers are digits only, and application and case numbers (ZX…, RG…) are matched first.
-LETTERED_SERIAL = (
-    rf"^(?!(?i:{shapes.TICKET_PREFIX}|{shapes.CASE_PREFIX})[0-9]){shapes.SERIAL_LETTERS}{shapes.SERIAL_DIGITS}$"
-)
-# After a keyword, any serial-shaped token except an application or case number ("申请编号ZX…": the
-# bot's own name for it ends in 编号).
-SERIAL_AFTER_KEYWORD = rf"^(?!(?:{shapes.TICKET_NO.body}|{shapes.CASE_NO.body})$)(?:{shapes.TERMINAL_SN.body})$"
-# What may stand between such a keyword and the serial ("机身号：是 WP1234…").
-SERIAL_SEPARATORS = {":", "：", "是", "为", "=", "号", "-", "/", "改成", "改为", "换成", "应该是"}
-
-# A serial is recognised after its keyword; numbers after a serial keyword are serials, not phones.
+# Which reading wins is shapes.numbers': application numbers first; after a serial keyword, a serial
+# (digits there are not a phone or a merchant number); letters then digits, a serial even alone.
 ENTITY_PATTERNS = [
     {"label": Entity.TICKET_NO, "pattern": [{"TEXT": {"REGEX": shapes.TICKET_NO.token_regex}}]},
     {
         "label": Entity.TERMINAL_SN,
         "pattern": [
-            {"TEXT": {"REGEX": SERIAL_AFTER_KEYWORD}, "_": {"follows_serial_keyword": True}},
+            {"TEXT": {"REGEX": numbers.SERIAL_AFTER_KEYWORD_TOKEN}, "_": {"follows_serial_keyword": True}},
         ],
     },
-    {"label": Entity.TERMINAL_SN, "pattern": [{"TEXT": {"REGEX": LETTERED_SERIAL}}]},
+    {"label": Entity.TERMINAL_SN, "pattern": [{"TEXT": {"REGEX": numbers.LETTERED_SERIAL_TOKEN}}]},
     {
         "label": Entity.PHONE,
         "pattern": [
@@ -71,9 +60,9 @@ jieba.setLogLevel(logging.WARNING)
 def _follows_serial_keyword(token: Token) -> bool:
     doc = token.doc
     i = token.i - 1
-    while i >= 0 and (doc[i].is_space or doc[i].text in SERIAL_SEPARATORS) and token.i - i <= 3:
+    while i >= 0 and (doc[i].is_space or doc[i].text in numbers.BETWEEN_KEYWORD_AND_SERIAL) and token.i - i <= 3:
         i -= 1
-    return i >= 0 and doc[i].text.lower() in SERIAL_KEYWORDS
+    return i >= 0 and doc[i].text.lower() in numbers.SERIAL_KEYWORDS
 
 
 if not Token.has_extension("follows_serial_keyword"):
@@ -102,7 +91,7 @@ class JiebaTokenizer:
                 yield part
                 continue
             for word in self._jieba.cut(part, HMM=True):
-                yield from shapes.split_serial_prefix(word)
+                yield from numbers.split_serial_prefix(word)
 
     def __call__(self, text: str) -> Doc:
         words = [w for w in self._words(text) if w]

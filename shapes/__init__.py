@@ -2,8 +2,9 @@
 
 Every user of a shape derives its pattern from here: the spaCy entity ruler (token patterns),
 the classifier's placeholders (chinese_nlp), the form readers (values inside typed text), the
-store's validators (whole values) and masking. No SQL, no Rasa: anything may
-import this package.
+store's validators (whole values) and masking. How numbers sit inside text (separators between
+groups, +86, ZX/RG before grouped digits, cards, which reading wins) is shapes.numbers; masking
+and log redaction are shapes.masking. No SQL, no Rasa: anything may import this package.
 """
 
 from __future__ import annotations
@@ -72,11 +73,12 @@ CASE_PREFIX = "RG"  # 人工: handoff cases
 # (it grows past 9999 instead of running out).
 SEQUENCE_DIGITS = (4, 6)
 DATED_LENGTHS = (8 + SEQUENCE_DIGITS[0], 8 + SEQUENCE_DIGITS[1])
-DATED_PREFIXES = rf"(?:{TICKET_PREFIX}|{CASE_PREFIX})"  # a regex: either prefix
 DATED_DIGITS = rf"[0-9]{{{DATED_LENGTHS[0]},{DATED_LENGTHS[1]}}}"
 
-MERCHANT_NO = Shape(Entity.MERCHANT_NO, "商户编号", r"[0-9]{15}")
-PHONE = Shape(Entity.PHONE, "手机号", r"1[3-9][0-9]{9}")
+MERCHANT_NO_DIGITS = 15
+MERCHANT_NO = Shape(Entity.MERCHANT_NO, "商户编号", rf"[0-9]{{{MERCHANT_NO_DIGITS}}}")
+MOBILE_HEAD, PHONE_DIGITS = "1[3-9]", 11  # mainland mobiles: 13x to 19x, 11 digits
+PHONE = Shape(Entity.PHONE, "手机号", rf"{MOBILE_HEAD}[0-9]{{{PHONE_DIGITS - 2}}}")
 # 8–20 letters or digits with at least one digit (a word like "Question" is not a serial).
 TERMINAL_SN = Shape(
     Entity.TERMINAL_SN, "机身号", r"(?=[A-Za-z]*[0-9])[A-Za-z0-9]{8,20}", upper=True, boundary="A-Za-z0-9"
@@ -86,19 +88,6 @@ CASE_NO = Shape("case_no", "会话编号", CASE_PREFIX + DATED_DIGITS, upper=Tru
 
 # The structured entities NLU extracts (spaCy entity ruler).
 ENTITY_SHAPES: Dict[str, Shape] = {s.name: s for s in (PHONE, MERCHANT_NO, TERMINAL_SN, TICKET_NO)}
-
-# "SN12345678", "S/N:12345678": the keyword glued to a serial.
-# Letters then digits ("QB7720391845"): a serial even without its keyword (chinese_nlp's entity
-# ruler), and upper-cased by the normaliser like ticket numbers.
-SERIAL_LETTERS, SERIAL_DIGITS = r"[A-Za-z]{1,4}", r"[0-9]{6,16}"
-
-_SERIAL_PREFIX = re.compile(rf"^(SN|S/N)(?=(?:{TERMINAL_SN.body})$)", re.IGNORECASE)
-
-
-def split_serial_prefix(word: str) -> tuple:
-    """("SN", serial) when `word` is the SN keyword glued to a serial, else ("", word)."""
-    prefix = _SERIAL_PREFIX.match(word)
-    return (prefix.group(1), word[prefix.end() :]) if prefix else ("", word)
 
 
 def bounded_text(value: Any, max_len: int, label: str, *, required: bool) -> Optional[str]:

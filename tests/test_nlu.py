@@ -29,7 +29,7 @@ from devtools.nlu_eval import (
     write_report,
 )
 from devtools.nlu_leaks import shared
-from shapes.masking import luhn_ok
+from shapes.numbers import luhn_ok
 
 PROJECT = Path(__file__).resolve().parent.parent
 # The test sets (FAQ at response-key level), regression guards below what was measured once at the end

@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 
 from actions import form_values
 from chinese_nlp.normalizer import normalize
-from shapes.masking import find_card_numbers, fold, luhn_ok, redact
+from shapes.masking import redact
+from shapes.numbers import find_card_numbers, fold, luhn_ok
 
 FULL_WIDTH = {str(d): chr(0xFF10 + d) for d in range(10)}
 SEPARATORS = ["", " ", "-", ".", "－", "　", "—", "．"]

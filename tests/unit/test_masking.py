@@ -4,13 +4,12 @@ import pytest
 
 from shapes.masking import (
     CARD_PLACEHOLDER,
-    find_card_numbers,
     hide_card_numbers,
-    luhn_ok,
     mask_merchant_no,
     mask_phone,
     redact,
 )
+from shapes.numbers import find_card_numbers, luhn_ok
 
 VISA = "4111111111111111"  # standard test numbers that pass Luhn
 UNIONPAY = "6212345678901265"

@@ -26,7 +26,7 @@ import shapes
 from devtools.clients import APPLICATION_ANSWERS, WAIT_S, AgentClient, Merchant, new_address
 from devtools.stack import ACTION_TOKEN, JWT_SECRET, PROJECT, WEB_SECRET, jwt_headers
 from runtime.rate_limits import rule
-from shapes.masking import fold
+from shapes.numbers import fold
 from tests.conftest import missing
 from tickets.statuses import HandoffStatus, Status
 from web.console_api import TOO_MANY_LOGINS
